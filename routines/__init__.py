@@ -1,0 +1,1 @@
+"""Built-in routines, shipped inside the package as data."""

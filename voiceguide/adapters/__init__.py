@@ -1,0 +1,1 @@
+"""Adapters: the thin edges that touch clocks, audio, speech engines, files and keys."""

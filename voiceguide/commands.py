@@ -1,0 +1,155 @@
+"""The spoken and typed commands: their names, the phrases that say them, and their keys.
+
+Phrases are data per language so a recognizer can build its grammar from them and a typed
+line can be matched against the same words a person would say.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    NEXT = "next"
+    SKIP = "skip"
+    BACK = "back"
+    PAUSE = "pause"
+    RESUME = "resume"
+    REPEAT = "repeat"
+    STOP = "stop"
+    QUIT = "quit"
+    YES = "yes"
+    HELP = "help"
+    TIME = "time"
+    SLOWER = "slower"
+    FASTER = "faster"
+    LOUDER = "louder"
+    QUIETER = "quieter"
+    READY = "ready"
+    PAIN = "pain"
+
+
+PHRASES: dict[str, dict[Command, tuple[str, ...]]] = {
+    "en": {
+        Command.NEXT: ("next", "go on", "carry on"),
+        Command.SKIP: ("skip", "next exercise", "skip this"),
+        Command.BACK: ("back", "go back", "previous"),
+        Command.PAUSE: ("pause", "wait", "hold on"),
+        Command.RESUME: ("resume", "continue", "go ahead"),
+        Command.REPEAT: ("repeat", "again", "say again", "say that again"),
+        Command.STOP: ("stop",),
+        Command.QUIT: ("quit", "end session"),
+        Command.YES: ("yes",),
+        Command.HELP: ("help", "what can i say"),
+        Command.TIME: ("how long", "time left", "time"),
+        Command.SLOWER: ("slower", "slow down"),
+        Command.FASTER: ("faster", "speed up"),
+        Command.LOUDER: ("louder",),
+        Command.QUIETER: ("quieter", "softer"),
+        Command.READY: ("ready", "start", "i'm ready", "i am ready"),
+        Command.PAIN: ("pain", "it hurts", "ouch"),
+    },
+}
+
+FILLER_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset({"okay", "ok", "please", "now", "um", "uh", "so", "and", "alright", "right", "the"}),
+}
+
+# One key per command, typed and followed by Enter (or the word itself). An empty line means "ready".
+KEYS: dict[str, Command] = {
+    "n": Command.NEXT,
+    "s": Command.SKIP,
+    "b": Command.BACK,
+    "p": Command.PAUSE,
+    "r": Command.RESUME,
+    "a": Command.REPEAT,
+    "x": Command.STOP,
+    "q": Command.QUIT,
+    "y": Command.YES,
+    "h": Command.HELP,
+    "?": Command.HELP,
+    "t": Command.TIME,
+    "-": Command.SLOWER,
+    "+": Command.FASTER,
+    ">": Command.LOUDER,
+    "<": Command.QUIETER,
+    "": Command.READY,
+    "!": Command.PAIN,
+}
+
+HELP_LINES: tuple[tuple[Command, str], ...] = (
+    (Command.READY, "start when the routine waits for you"),
+    (Command.NEXT, "go on to the next part: the other side, the next set or exercise"),
+    (Command.SKIP, "skip to the next exercise"),
+    (Command.BACK, "go back to the previous part"),
+    (Command.PAUSE, "pause at once; time stands still"),
+    (Command.RESUME, "carry on after a pause"),
+    (Command.REPEAT, "hear the full instruction again"),
+    (Command.TIME, "hear where you are and how long is left"),
+    (Command.STOP, "stop at once, like pause"),
+    (Command.QUIT, "end the session; asks you to confirm"),
+    (Command.SLOWER, "speak slower (faster for quicker)"),
+    (Command.LOUDER, "speak louder (quieter for softer)"),
+    (Command.PAIN, "it hurts: stop and hear the safety advice"),
+    (Command.HELP, "hear these commands"),
+)
+
+_PUNCTUATION = re.compile(r"[^\w' ]+")
+
+
+def normalize(text: str) -> str:
+    """Lower-case words separated by single spaces, without punctuation."""
+    return " ".join(_PUNCTUATION.sub(" ", text.lower().replace("\u2019", "'")).split())
+
+
+def phrase_table(language: str) -> dict[str, Command]:
+    """Every phrase of a language mapped to its command, for matching and for grammars."""
+    phrases = PHRASES.get(language) or PHRASES[base_language(language)]
+    return {phrase: command for command, said in phrases.items() for phrase in said}
+
+
+def base_language(language: str) -> str:
+    """`en-us` -> `en`: the part of a language tag that selects the phrase table."""
+    return language.split("-")[0].split("_")[0].lower()
+
+
+def match_phrase(text: str, language: str = "en") -> Command | None:
+    """The command a short utterance says, allowing filler words around it; None for anything else."""
+    table = phrase_table(language)
+    fillers = FILLER_WORDS.get(base_language(language), frozenset())
+    words = [word for word in normalize(text).split() if word not in fillers]
+    return table.get(" ".join(words))
+
+
+def parse_typed(line: str, language: str = "en") -> Command | None:
+    """A typed line: a key, a command name, or a phrase. None when it says nothing we know."""
+    stripped = line.strip().lower()
+    if stripped in KEYS:
+        return KEYS[stripped]
+    if stripped in Command.__members__.values():
+        return Command(stripped)
+    return match_phrase(stripped, language) or match_phrase(stripped, "en")
+
+
+def key_for(command: Command) -> str:
+    """The key shown beside a command in help text ("Enter" for the empty line)."""
+    key = next(key for key, bound in KEYS.items() if bound is command)
+    return key or "Enter"
+
+
+NUMBER_WORDS: dict[str, tuple[str, ...]] = {
+    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+}
+
+
+def parse_number(text: str, language: str = "en") -> int | None:
+    """A pain level from a typed or spoken answer: digits 0-10 or a number word; None otherwise."""
+    words = normalize(text).split()
+    if len(words) != 1:
+        return None
+    word = words[0]
+    if word.isdigit():
+        return int(word) if int(word) <= 10 else None
+    names = NUMBER_WORDS.get(base_language(language), NUMBER_WORDS["en"])
+    return names.index(word) if word in names else None

@@ -1,0 +1,49 @@
+"""A simulated clock and inbox: the routine runs at once, as fast as the CPU allows.
+
+`--preview` uses them to print the timed transcript, and the tests use them for exact timings. The
+player runs unchanged on top: only the waiting is simulated.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+
+from voiceguide.messages import DeviceNotice, Event
+
+
+class FakeClock:
+    def __init__(self, start: float = 0.0) -> None:
+        self.time = start
+
+    def now(self) -> float:
+        return self.time
+
+
+class SimulationStalled(Exception):
+    """The player waits for an event that nobody will ever send."""
+
+
+class SimulatedInbox:
+    """Delivers events in time order, moving the fake clock forward instead of sleeping."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self._clock = clock
+        self._queue: list[tuple[float, int, Event | DeviceNotice]] = []
+        self._order = itertools.count()
+
+    def put(self, event: Event | DeviceNotice) -> None:
+        self.put_at(self._clock.time, event)
+
+    def put_at(self, when: float, event: Event | DeviceNotice) -> None:
+        heapq.heappush(self._queue, (max(when, self._clock.time), next(self._order), event))
+
+    def wait(self, until: float | None) -> Event | DeviceNotice | None:
+        if self._queue and (until is None or self._queue[0][0] <= until):
+            when, _, event = heapq.heappop(self._queue)
+            self._clock.time = max(self._clock.time, when)
+            return event
+        if until is None:
+            raise SimulationStalled("the routine waits for an answer and none is coming")
+        self._clock.time = max(self._clock.time, until)
+        return None
