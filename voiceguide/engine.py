@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar
 
 from voiceguide.commands import HELP_LINES, Command
 from voiceguide.messages import (
@@ -36,7 +37,6 @@ from voiceguide.messages import (
     Say,
     Silence,
     SpeechDone,
-    Tick,
     VoiceSetting,
 )
 from voiceguide.plan import INTRO_STEP, READY_PROMPT, Part, PartKind, seconds_phrase
@@ -456,9 +456,10 @@ class Engine:
         self._say(words, Priority.INSTRUCTION)
 
     def _ready(self) -> None:
+        """Starts what waits for the person; said while a ready-step is still being read out, it starts too."""
         if self.paused:
             self._resume()
-        elif self.phase is Phase.WAITING:
+        elif self.phase is Phase.WAITING or (self.phase is Phase.OPENING and self.part.kind is PartKind.READY):
             start = max(self.options.start_part, self.index + 1) if self.part.step == INTRO_STEP else self.index + 1
             self._go(min(start, len(self.parts)))
 
@@ -501,7 +502,7 @@ class Engine:
         self.phase = Phase.WAITING
         self._say(advice, Priority.INSTRUCTION)
 
-    _HANDLERS: dict[Command, Callable[[Engine], None]] = {
+    _HANDLERS: ClassVar[dict[Command, Callable[[Engine], None]]] = {
         Command.NEXT: _next,
         Command.SKIP: _skip,
         Command.BACK: _back,

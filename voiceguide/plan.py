@@ -82,8 +82,8 @@ def _introduction(routine: Routine) -> Part:
     sentences = [f"{routine.title}.", routine.summary]
     if routine.equipment:
         sentences.append("You will need " + _joined(routine.equipment) + ".")
-    full = " ".join([*sentences, *routine.safety, READY_PROMPT])
-    brief = f"{routine.title}. {READY_PROMPT}"
+    full = " ".join([*sentences, *routine.safety])
+    brief = f"{routine.title}."
     return Part(INTRO_STEP, "Introduction", "Introduction", PartKind.READY, full, brief, full)
 
 

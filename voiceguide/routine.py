@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,13 +18,13 @@ from pydantic import (
     StrictBool,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from voiceguide.strict_yaml import Document, YamlProblem, parse
 
 MAX_FILE_BYTES = 256 * 1024
 _DURATION = re.compile(r"(?:(?P<m>\d+)\s*m(?:in)?)?\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec)?)?\Z")
+_PLAIN_SECONDS = re.compile(r"\d+(?:\.\d+)?\Z")
 DURATION_HELP = "write a duration such as 30, 30s, 2m or 1m30s"
 
 
@@ -32,7 +32,7 @@ def parse_duration(value: Any) -> float:
     """Seconds from `30`, `30s`, `2m` or `1m30s`; raises ValueError in plain words otherwise."""
     if isinstance(value, bool) or value is None:
         raise ValueError(DURATION_HELP)
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) or (isinstance(value, str) and _PLAIN_SECONDS.match(value.strip())):
         seconds = float(value)
     elif isinstance(value, str) and (match := _DURATION.match(value.strip())) and value.strip():
         seconds = int(match["m"] or 0) * 60 + float(match["s"] or 0)
@@ -120,7 +120,7 @@ class RestStep(_Strict):
     text: ShortText = "Rest."
 
 
-Step = Annotated[Union[SayStep, ReadyStep, HoldStep, RepsStep, RestStep], Field(discriminator="kind")]
+Step = Annotated[SayStep | ReadyStep | HoldStep | RepsStep | RestStep, Field(discriminator="kind")]
 
 
 class Routine(_Strict):
@@ -142,19 +142,6 @@ class Routine(_Strict):
     @classmethod
     def _one_item_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
-
-    @model_validator(mode="after")
-    def _cues_fall_inside_their_hold(self) -> Routine:
-        for step in self.steps:
-            if isinstance(step, HoldStep):
-                duration = step.duration or self.defaults.hold
-                for cue in step.cues:
-                    if cue.at >= duration:
-                        raise ValueError(
-                            f"the cue '{cue.say}' at {cue.at:g}s comes after its hold ends at "
-                            f"{duration:g}s; give it an 'at' below {duration:g}"
-                        )
-        return self
 
 
 class RoutineError(Exception):
@@ -183,9 +170,36 @@ def parse_routine(text: str, filename: str) -> Routine:
             [f"{filename}:1:1: the file holds {found}; a routine must be a set of fields such as 'name:' and 'steps:'"]
         )
     try:
-        return Routine.model_validate(document.value)
+        routine = Routine.model_validate(document.value)
     except ValidationError as error:
-        raise RoutineError([_describe(filename, document, item) for item in error.errors()]) from None
+        problems = [_describe(filename, document, item) for item in error.errors()]
+        raise RoutineError(sorted(problems, key=_line_order)) from None
+    if late_cues := _late_cues(routine, document, filename):
+        raise RoutineError(late_cues)
+    return routine
+
+
+def _line_order(problem: str) -> tuple[int, int]:
+    _, line, column, _ = problem.split(":", 3)
+    return (int(line), int(column)) if line.isdigit() and column.isdigit() else (0, 0)
+
+
+def _late_cues(routine: Routine, document: Document, filename: str) -> list[str]:
+    """Cues must fall inside their hold; checked after validation because a hold may use the default length."""
+    problems = []
+    for index, step in enumerate(routine.steps):
+        if not isinstance(step, HoldStep):
+            continue
+        duration = step.duration or routine.defaults.hold
+        for number, cue in enumerate(step.cues):
+            if cue.at >= duration:
+                path = ("steps", index, "cues", number, "at")
+                line, column = document.position(path)
+                problems.append(
+                    f"{filename}:{line}:{column}: {_path_label(path)}: the cue '{cue.say}' at {cue.at:g} seconds "
+                    f"comes after the hold ends at {duration:g} seconds; give it an 'at' below {duration:g}"
+                )
+    return problems
 
 
 def _read_text(path: Path) -> str:
@@ -268,7 +282,7 @@ def _explain(error: Any, path: tuple[str | int, ...]) -> str:
     if kind == "string_too_long":
         return f"this text is too long; keep it under {ctx.get('max_length')} characters"
     if kind == "too_short":
-        return f"this needs at least {ctx.get('min_length')} item(s)"
+        return "this list is empty; add at least one" + (" step" if field == "steps" else " item")
     if kind == "too_long":
         return f"this has too many items; at most {ctx.get('max_length')} are allowed"
     if kind == "string_pattern_mismatch":

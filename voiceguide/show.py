@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from voiceguide.plan import seconds_phrase
-from voiceguide.routine import HoldStep, ReadyStep, RepsStep, RestStep, Routine, SayStep
+from voiceguide.routine import ReadyStep, RepsStep, RestStep, Routine, SayStep
 
 
 def describe(routine: Routine) -> str:

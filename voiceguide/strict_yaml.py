@@ -70,9 +70,9 @@ def _plain_scalar(text: str) -> Any:
     if _INT.match(text):
         return int(text)
     if _INT_OCT.match(text):
-        return int(text[2:], 8)
+        return int(text, 0)
     if _INT_HEX.match(text):
-        return int(text[2:], 16)
+        return int(text, 0)
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -119,8 +119,9 @@ class _Builder:
             )
         tag = getattr(event, "tag", None)
         if tag not in (None, "!"):
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
             raise YamlProblem(
-                f"YAML tags such as {tag} are not allowed; write plain text, numbers and lists",
+                f"YAML tags such as {shown} are not allowed; write plain text, numbers and lists",
                 *_mark(event.start_mark),
             )
 
@@ -168,6 +169,14 @@ def parse(text: str) -> Document:
         line, column = _mark(mark) if mark else (1, 1)
         problem = (error.problem or error.context or "it could not be read").rstrip(".")
         raise YamlProblem(f"this is not valid YAML: {problem}", line, column) from None
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise YamlProblem(
+            f"the text contains a control character (code {error.character:#04x}) that YAML does not allow; remove it",
+            line,
+            column,
+        ) from None
     except yaml.YAMLError as error:
         raise YamlProblem(f"this is not valid YAML: {error}", 1, 1) from None
     if value is _EMPTY:

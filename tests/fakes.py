@@ -1,0 +1,53 @@
+"""Stand-ins for the ports, named after what they do. The engine and player under them are real."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from voiceguide.adapters.silent_speaker import SilentSpeaker
+from voiceguide.commands import Command
+from voiceguide.messages import Earcon, Heard, HeardNumber, Log, Say, VoiceSetting
+from voiceguide.simulation import FakeClock, SimulatedInbox
+
+
+class RecordingSpeaker(SilentSpeaker):
+    """Takes the estimated speaking time like text mode, and records what it was asked to do and when."""
+
+    def __init__(self, clock: FakeClock, inbox: SimulatedInbox) -> None:
+        super().__init__(clock, inbox)
+        self.clock = clock
+        self.lines: list[str] = []
+
+    def say(self, utterance: Say) -> None:
+        self.lines.append(f"{self.clock.now():7.2f} {utterance.text}")
+        super().say(utterance)
+
+    def cue(self, earcon: Earcon) -> None:
+        self.lines.append(f"{self.clock.now():7.2f} <{earcon.value}>")
+
+    def silence(self) -> None:
+        self.lines.append(f"{self.clock.now():7.2f} <silence>")
+        super().silence()
+
+    def adjust(self, setting: VoiceSetting, steps: int) -> None:
+        self.lines.append(f"{self.clock.now():7.2f} <{setting.value} {steps:+d}>")
+        super().adjust(setting, steps)
+
+
+def script_commands(inbox: SimulatedInbox, script: list[tuple[float, Command | int]]) -> None:
+    """Schedules spoken commands (or pain numbers) at fixed times, as a person would say them."""
+    for at, said in script:
+        event = HeardNumber(said, at, source="voice") if isinstance(said, int) else Heard(said, at, source="voice")
+        inbox.put_at(at, event)
+
+
+@dataclass
+class RecordingHistory:
+    entries: list[Log] = field(default_factory=list)
+    outcome: str | None = None
+
+    def record(self, entry: Log) -> None:
+        self.entries.append(entry)
+
+    def close(self, outcome: str) -> None:
+        self.outcome = outcome

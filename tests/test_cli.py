@@ -1,0 +1,124 @@
+"""The voiceguide command as a user runs it: a real process, its output and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def voiceguide(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voiceguide", *args], input=stdin, capture_output=True, text=True, check=False,
+                          timeout=timeout, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_version_and_help_explain_the_spoken_commands():
+    assert voiceguide("--version").stdout.strip() == "voiceguide 0.1.0"
+    shown = voiceguide("--help")
+    assert shown.returncode == 0
+    for words in ("pause", "resume", "repeat", "how long", "exit codes", "--preview", "--text"):
+        assert words in shown.stdout or words.replace("how long", "time") in shown.stdout
+
+
+def test_usage_errors_exit_2_with_one_line():
+    result = voiceguide()
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("see 'voiceguide --help'.")
+    assert voiceguide("heel-spur", "--cues", "loud").returncode == 2
+
+
+def test_unknown_routine_exits_66_without_a_traceback():
+    result = voiceguide("no-such-routine")
+    assert result.returncode == 66
+    assert result.stderr.startswith("no-such-routine: no routine has this name; known routines: foot-massage, ")
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_routine_exits_65(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\ntitle: Bad\nsummary: S.\nsteps: []\n")
+    result = voiceguide(str(path), "--preview")
+    assert (result.returncode, result.stderr) == (65, f"{path}:4:1: steps: this list is empty; add at least one step\n")
+
+
+def test_validate_prints_ok_or_problems(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- not a routine\n")
+    good = voiceguide("validate", str(DATA / "small.yaml"))
+    assert (good.returncode, good.stdout) == (0, f"{DATA / 'small.yaml'}: OK\n")
+    mixed = voiceguide("validate", str(DATA / "small.yaml"), str(bad), str(tmp_path / "missing.yaml"))
+    assert mixed.returncode == 65
+    assert mixed.stdout.splitlines()[1].startswith(f"{bad}:1:1: the file holds a list")
+    assert voiceguide("validate", str(tmp_path / "missing.yaml")).returncode == 66
+
+
+def test_list_shows_each_routine_with_title_and_minutes():
+    lines = voiceguide("list").stdout.splitlines()
+    names = [line.split("  ")[0] for line in lines]
+    assert names[:4] == ["foot-massage", "heel-spur", "high-heels", "morning-legs"]
+    assert all(" min  (built-in)" in line for line in lines[:4])
+
+
+def test_show_prints_the_routine_as_plain_text():
+    result = voiceguide("show", "heel-spur")
+    assert result.returncode == 0
+    assert result.stdout.startswith("Heel spur exercises\n")
+    assert "Steps:" in result.stdout and "Safety, spoken before the start:" in result.stdout
+    assert "\x1b[" not in result.stdout
+
+
+def test_schema_is_json_schema_of_the_format():
+    schema = json.loads(voiceguide("schema").stdout)
+    assert schema["title"] == "voiceguide routine"
+    assert {"name", "title", "steps"} <= set(schema["required"])
+
+
+def test_preview_prints_a_timed_transcript_and_the_total():
+    result = voiceguide(str(DATA / "tiny.yaml"), "--preview", "--no-checkin")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "[00:00] Tiny. One short hold."
+    assert lines[-1].startswith("Total: 00:")
+    assert all(line.startswith(("[", "Total", "(you say")) for line in lines[:-1])
+
+
+def test_text_mode_runs_in_real_time_driven_by_piped_lines():
+    started = time.monotonic()
+    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--no-checkin", stdin="ready\n")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Tiny. One short hold."
+    assert "Toe pull. Pull your toes. Hold for 2 seconds. Begin." in lines
+    assert lines[-1] == "That is the whole routine. Well done."
+    assert elapsed > 2  # the hold really took its time
+
+
+def test_unknown_typed_lines_are_explained_and_end_of_input_is_not_a_command():
+    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--no-checkin", stdin="ready\nbanana\n")
+    assert "'banana' is not a command; type h and Enter for help." in result.stdout
+    assert result.returncode == 0
+
+
+def test_ctrl_c_exits_130():
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", str(DATA / "small.yaml"), "--text"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert out.splitlines()[-1] == "Interrupted. Your session so far is saved."
+
+
+@pytest.mark.parametrize("flag", ["--preview", "--text"])
+def test_output_has_no_colour_or_cursor_codes(flag):
+    result = voiceguide(str(DATA / "tiny.yaml"), flag, "--no-checkin", stdin="ready\n")
+    assert "\x1b" not in result.stdout

@@ -1,0 +1,152 @@
+"""The engine through the player on a simulated clock: exact, timed transcripts."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import RecordingHistory, RecordingSpeaker, script_commands
+from voiceguide.commands import Command as C
+from voiceguide.console import Console
+from voiceguide.engine import Engine, EngineOptions, IllegalEvent
+from voiceguide.messages import Heard, SpeechDone, Tick
+from voiceguide.plan import build_plan
+from voiceguide.player import Player
+from voiceguide.routine import load_routine
+from voiceguide.simulation import FakeClock, SimulatedInbox
+
+SMALL = load_routine(Path(__file__).parent / "data" / "small.yaml")
+
+
+def run(script, **options) -> tuple[list[str], RecordingHistory, str]:
+    clock = FakeClock()
+    inbox = SimulatedInbox(clock)
+    speaker = RecordingSpeaker(clock, inbox)
+    history = RecordingHistory()
+    engine = Engine(build_plan(SMALL), EngineOptions(**options))
+    script_commands(inbox, script)
+    player = Player(engine, clock=clock, inbox=inbox, speaker=speaker, console=Console(io.StringIO()),
+                    history=history)
+    outcome = player.run()
+    return speaker.lines, history, outcome
+
+
+def show(lines: list[str]) -> str:
+    return "\n".join(lines)
+
+
+def test_every_command_through_a_hold_gives_this_exact_transcript():
+    """Opening speech is estimated at 0.3 s + 160 words a minute; holds start when their opening ends."""
+    script = [(9.0, C.READY), (17.0, C.PAUSE), (20.0, C.TIME), (30.0, C.RESUME), (45.0, C.REPEAT),
+              (52.0, C.BACK), (56.0, C.NEXT), (60.0, C.SKIP), (62.0, C.QUIT), (64.0, C.YES)]
+    lines, history, outcome = run(script, checkins=False)
+    assert show(lines) == EXPECTED_COMMANDS_TRANSCRIPT
+    assert outcome == "quit"
+    assert [entry.kind for entry in history.entries if entry.kind != "command"] == [
+        "part", "pause", "resume", "part", "part", "part", "step", "part", "pause", "quit"]
+    assert history.entries[6].data == {"paused_seconds": 13.0}
+    assert {"step": 0, "name": "Calf stretch", "outcome": "skipped", "seconds": 38.0} in [e.data for e in history.entries]
+
+
+EXPECTED_COMMANDS_TRANSCRIPT = """\
+   0.00 Small test. Two short exercises. Stop on sharp pain.
+   3.67 Say ready when you are set.
+   9.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds. Begin.
+   9.00 <heard>
+  17.00 Paused. Say resume to carry on.
+  17.00 <heard>
+  20.00 Paused. Calf stretch, left side, 7 seconds left; about 1 minute left in all.
+  20.00 <heard>
+  30.00 Resuming. Calf stretch, left side. 7 seconds left.
+  30.00 <heard>
+  37.47 3.
+  38.47 2.
+  39.47 1.
+  40.47 Release. Switch sides.
+  40.47 <switch>
+  40.47 Calf stretch. Right side. Hold for 10 seconds. Begin.
+  45.00 <silence>
+  45.00 Calf stretch. Lean on the wall. Right side. Hold for 10 seconds. Begin.
+  45.00 <heard>
+  52.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds. Begin.
+  52.00 <heard>
+  56.00 <silence>
+  56.00 Calf stretch. Right side. Hold for 10 seconds. Begin.
+  56.00 <heard>
+  60.00 Raises. Rise on your toes. 3 times. Ready, go.
+  60.00 <heard>
+  62.00 <silence>
+  62.00 Do you want to end the session? Say quit again, or yes, to end it. Say resume to carry on.
+  62.00 <heard>
+  64.00 <silence>
+  64.00 Ending the session. Take care.
+  64.00 <heard>"""
+
+
+def test_plain_run_counts_repetitions_and_finishes():
+    lines, history, outcome = run([(9.0, C.READY)], checkins=False)
+    assert outcome == "finished"
+    said = [line[8:] for line in lines]
+    assert said[-3:] == ["All done.", "<finish>", "That is the whole routine. Well done."]
+    assert [text for text in said if text.startswith(("Up", "And down"))] == [
+        "Up.", "And down, 1.", "Up.", "And down, 2.", "Up.", "And down, 3."]
+    assert said.index("Release. Switch sides.") < said.index("Calf stretch. Right side. Hold for 10 seconds. Begin.")
+    assert [e.data["outcome"] for e in history.entries if e.kind == "step"] == ["done", "done", "done"]
+
+
+def test_brief_mode_speaks_short_forms_and_repeat_gives_the_full_one():
+    lines, _, _ = run([(5.0, C.READY), (8.0, C.REPEAT), (40.0, C.QUIT), (41.0, C.QUIT)], checkins=False, brief=True)
+    said = [line[8:] for line in lines]
+    assert "Calf stretch. Lean. Left side. Hold for 10 seconds. Begin." in said
+    assert "Calf stretch. Lean on the wall. Left side. Hold for 10 seconds. Begin." in said
+
+
+def test_pain_checkins_and_it_hurts():
+    script = [(5.0, 7), (20.0, C.READY), (30.0, C.PAIN), (35.0, C.SKIP), (60.0, 3)]
+    lines, history, outcome = run(script, pain_limit=5)
+    said = [line[8:] for line in lines if not line.endswith(">")]
+    assert said[1] == "Before we start: how is your pain, from zero to ten?"
+    assert said[2].startswith("Thank you. 7 is above moderate pain. Sharp pain means stop.")
+    pains = [e.data for e in history.entries if e.kind == "pain"]
+    assert pains == [{"phase": "before", "level": 7}, {"phase": "during", "level": None},
+                     {"phase": "after", "level": 3}]
+    assert "Raises. Rise on your toes. 3 times. Ready, go." in said  # skip after "it hurts" left the stretch out
+    assert said[-1] == "Thank you. Rest now, and take care."
+    assert outcome == "finished"
+
+
+def test_quit_after_pain_is_recorded_as_stopped_for_pain():
+    _, history, outcome = run([(5.0, C.NEXT), (12.0, C.READY), (20.0, C.PAIN), (25.0, C.QUIT), (26.0, C.QUIT)])
+    assert outcome == "stopped_for_pain"
+    assert history.outcome == "stopped_for_pain"
+
+
+def test_one_quit_is_not_enough_and_the_question_lapses():
+    lines, _, outcome = run([(9.0, C.READY), (16.0, C.QUIT), (30.0, C.QUIT), (31.0, C.RESUME), (40.0, C.QUIT),
+                             (41.0, C.YES)], checkins=False)
+    said = [line[8:] for line in lines]
+    assert "Still paused. Say resume to carry on." in said  # the first quit lapsed after 10 s
+    assert said.count("Do you want to end the session? Say quit again, or yes, to end it. Say resume to carry on.") == 3
+    assert outcome == "quit"
+
+
+def test_illegal_events_raise_and_leave_the_state_unchanged():
+    engine = Engine(build_plan(SMALL), EngineOptions(checkins=False))
+    with pytest.raises(IllegalEvent):
+        engine.handle(Tick(0.0))
+    engine.start(10.0)
+    before = (engine.index, engine.phase, engine.now)
+    with pytest.raises(IllegalEvent, match="backwards"):
+        engine.handle(Heard(C.NEXT, 5.0))
+    assert (engine.index, engine.phase, engine.now) == before
+    with pytest.raises(IllegalEvent):
+        engine.start(11.0)
+
+
+def test_a_stale_speech_done_is_ignored():
+    engine = Engine(build_plan(SMALL), EngineOptions(checkins=False))
+    engine.start(0.0)
+    assert engine.handle(SpeechDone(999, 1.0)) == []
+    assert engine.phase == "opening"
