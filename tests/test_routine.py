@@ -85,7 +85,8 @@ def test_yaml_1_2_scalars_stay_text_where_yaml_1_1_would_guess():
 
 
 @pytest.mark.parametrize(("written", "seconds"), [(30, 30), ("30", 30), ("30s", 30), ("1m30s", 90), ("2m", 120),
-                                                  ("1.5s", 1.5), (" 45 s ", 45)])
+                                                  ("1.5s", 1.5), (" 45 s ", 45), ("30 seconds", 30),
+                                                  ("2 minutes", 120), ("1.5m", 90), ("1 min 5 sec", 65)])
 def test_durations(written, seconds):
     assert parse_duration(written) == seconds
 
@@ -123,8 +124,16 @@ def test_files_that_are_not_routines(tmp_path):
     assert "larger than 256 KB" in _file_problem(huge).problems[0]
 
 
+def test_the_name_must_match_the_file_name(tmp_path):
+    path = tmp_path / "wrong-name.yaml"
+    path.write_text(HEAD + "steps:\n  - kind: say\n    text: Hi\n")
+    assert _file_problem(path).problems == [
+        f"{path}:1:1: name: the name 't' differs from the file name 'wrong-name.yaml'; "
+        "rename the file to 't.yaml' or change the name"]
+
+
 def test_a_byte_order_mark_is_accepted(tmp_path):
-    path = tmp_path / "bom.yaml"
+    path = tmp_path / "t.yaml"
     path.write_bytes(("\ufeff" + HEAD + "steps:\n  - kind: say\n    text: Hi\n").encode())
     assert load_routine(path).name == "t"
 

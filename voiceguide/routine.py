@@ -23,7 +23,9 @@ from pydantic import (
 from voiceguide.strict_yaml import Document, YamlProblem, parse
 
 MAX_FILE_BYTES = 256 * 1024
-_DURATION = re.compile(r"(?:(?P<m>\d+)\s*m(?:in)?)?\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec)?)?\Z")
+_DURATION = re.compile(
+    r"(?:(?P<m>\d+(?:\.\d+)?)\s*(?:m|mins?|minutes?))?\s*(?:(?P<s>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?))?\Z"
+)
 _PLAIN_SECONDS = re.compile(r"\d+(?:\.\d+)?\Z")
 DURATION_HELP = "write a duration such as 30, 30s, 2m or 1m30s"
 
@@ -35,7 +37,7 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, int | float) or (isinstance(value, str) and _PLAIN_SECONDS.match(value.strip())):
         seconds = float(value)
     elif isinstance(value, str) and (match := _DURATION.match(value.strip())) and value.strip():
-        seconds = int(match["m"] or 0) * 60 + float(match["s"] or 0)
+        seconds = float(match["m"] or 0) * 60 + float(match["s"] or 0)
     else:
         raise ValueError(DURATION_HELP)
     if not 1 <= seconds <= 3600:
@@ -154,8 +156,17 @@ class RoutineError(Exception):
 
 
 def load_routine(path: Path) -> Routine:
-    """Read and validate a step script. Raises RoutineError with every problem found."""
-    return parse_routine(_read_text(path), str(path))
+    """Read and validate a step script. Raises RoutineError with every problem found.
+
+    The routine's name must match its file name, because `voiceguide NAME` finds routines by file name.
+    """
+    routine = parse_routine(_read_text(path), str(path))
+    if routine.name != path.stem:
+        raise RoutineError(
+            [f"{path}:1:1: name: the name '{routine.name}' differs from the file name '{path.name}'; "
+             f"rename the file to '{routine.name}{path.suffix}' or change the name"]
+        )
+    return routine
 
 
 def parse_routine(text: str, filename: str) -> Routine:
