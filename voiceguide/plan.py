@@ -83,7 +83,7 @@ def _introduction(routine: Routine) -> Part:
     if routine.equipment:
         sentences.append("You will need " + _joined(routine.equipment) + ".")
     full = " ".join([*sentences, *routine.safety])
-    brief = f"{routine.title}."
+    brief = " ".join([f"{routine.title}.", *routine.safety])  # safety is never shortened away
     return Part(INTRO_STEP, "Introduction", "Introduction", PartKind.READY, full, brief, full)
 
 
