@@ -91,7 +91,7 @@ def test_preview_prints_a_timed_transcript_and_the_total():
 
 def test_text_mode_runs_in_real_time_driven_by_piped_lines():
     started = time.monotonic()
-    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--no-checkin", stdin="ready\n")
+    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--no-checkin", stdin="ready\n")
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -102,13 +102,13 @@ def test_text_mode_runs_in_real_time_driven_by_piped_lines():
 
 
 def test_unknown_typed_lines_are_explained_and_end_of_input_is_not_a_command():
-    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--no-checkin", stdin="ready\nbanana\n")
+    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--no-checkin", stdin="ready\nbanana\n")
     assert "'banana' is not a command; type h and Enter for help." in result.stdout
     assert result.returncode == 0
 
 
 def test_ctrl_c_exits_130():
-    process = subprocess.Popen([sys.executable, "-m", "voiceguide", str(DATA / "small.yaml"), "--text"],
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", str(DATA / "small.yaml"), "--text", "--keys-only"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
     process.send_signal(signal.SIGINT)
@@ -122,3 +122,60 @@ def test_ctrl_c_exits_130():
 def test_output_has_no_colour_or_cursor_codes(flag):
     result = voiceguide(str(DATA / "tiny.yaml"), flag, "--no-checkin", stdin="ready\n")
     assert "\x1b" not in result.stdout
+
+
+def converse(*args: str, answers: list[tuple[str, str]], timeout: float = 60) -> tuple[int, list[str]]:
+    """Runs voiceguide and types each answer once a line containing its prompt has been printed."""
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", *args], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    deadline = time.monotonic() + timeout
+    pending = list(answers)
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if pending and pending[0][0] in line:
+            process.stdin.write(pending.pop(0)[1] + "\n")
+            process.stdin.flush()
+        assert time.monotonic() < deadline, lines
+    process.stdin.close()
+    return process.wait(timeout=10), lines
+
+
+def test_a_session_is_recorded_and_shown_by_history(tmp_path):
+    database = tmp_path / "history.sqlite3"
+    status, _ = converse(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--history", str(database),
+                         answers=[("pain, from zero", "3"), ("Say ready", ""), ("pain, from zero", "two")])
+    assert status == 0
+    shown = voiceguide("history", "--history", str(database))
+    assert shown.returncode == 0
+    (line,) = shown.stdout.splitlines()
+    assert "  tiny  " in line and "finished" in line and "pain 3 to 2" in line
+    exported = voiceguide("history", "--history", str(database), "--csv").stdout.splitlines()
+    assert exported[0].startswith("session,routine,started_utc")
+    assert any(",pain," in row and ",after,2," in row for row in exported)
+
+
+def test_an_interrupted_session_resumes_at_its_step(tmp_path):
+    database = tmp_path / "history.sqlite3"
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", str(DATA / "small.yaml"), "--text", "--keys-only",
+                                "--no-checkin", "--history", str(database)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdin.write("ready\nskip\n")
+    process.stdin.flush()
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert "interrupted" in voiceguide("history", "--history", str(database)).stdout
+    resumed = voiceguide(str(DATA / "small.yaml"), "--text", "--keys-only", "--no-checkin", "--history", str(database),
+                         "--resume", stdin="ready\nq\nq\n")
+    lines = resumed.stdout.splitlines()
+    assert lines[0] == "Resuming today's session at step 1: Calf stretch."
+    assert "Calf stretch. Lean on the wall. Left side. Hold for 10 seconds. Begin." in lines
+
+
+def test_no_history_records_nothing(tmp_path):
+    database = tmp_path / "history.sqlite3"
+    voiceguide(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--no-checkin", "--no-history", "--history", str(database),
+               stdin="ready\n")
+    assert not database.exists()

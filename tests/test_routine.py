@@ -128,8 +128,8 @@ def test_the_name_must_match_the_file_name(tmp_path):
     path = tmp_path / "wrong-name.yaml"
     path.write_text(HEAD + "steps:\n  - kind: say\n    text: Hi\n")
     assert _file_problem(path).problems == [
-        f"{path}:1:1: name: the name 't' differs from the file name 'wrong-name.yaml'; "
-        "rename the file to 't.yaml' or change the name"]
+        (f"{path}:1:1: name: the name 't' differs from the file name 'wrong-name.yaml'; "
+        "rename the file to 't.yaml' or change the name")]
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):

@@ -17,6 +17,7 @@ from voiceguide.commands import HELP_LINES, key_for
 from voiceguide.console import clock_stamp
 from voiceguide.plan import CueMode
 from voiceguide.routine import Routine, RoutineError, json_schema, load_routine
+from voiceguide.settings import RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -25,7 +26,9 @@ EXIT_NOT_FOUND = 66
 EXIT_UNAVAILABLE = 69
 EXIT_INTERRUPTED = 130
 
-SUBCOMMANDS = ("list", "show", "validate", "schema")
+ENGINES = ("vosk", "pocketsphinx")
+
+SUBCOMMANDS = ("list", "show", "validate", "schema", "history", "hear", "models", "voices", "devices")
 
 
 def _spoken_commands_help() -> str:
@@ -39,6 +42,12 @@ other commands:
   voiceguide show NAME            a routine as plain text
   voiceguide validate FILE...     check routine files
   voiceguide schema               the JSON Schema of routine files
+  voiceguide history              your past sessions (--csv, --plot FILE.png, --say)
+  voiceguide voices [LANG]        the installed voices
+  voiceguide devices              the sound devices, for --output-device and --input-device
+  voiceguide models list|download LANG|path [LANG]
+                                  speech models for listening
+  voiceguide hear FILE.wav...     the commands the recognizer hears in recordings (JSON lines)
 
 while a routine runs, say a command (or type its key or word, then Enter):
 {_spoken_commands_help()}
@@ -75,7 +84,53 @@ def _run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cues", choices=[mode.value for mode in CueMode], default=CueMode.SPEECH.value,
                         help="mark the last seconds of a hold with speech, tones or both (default: speech)")
     parser.add_argument("--events", metavar="FILE", type=Path, help="write a diagnostic JSON-lines event log")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue today's interrupted or quit session of this routine where it stopped")
+    _add_history_file_options(parser)
+    parser.add_argument("--no-history", dest="record_history", action="store_false",
+                        help="do not record this session")
+    voice = parser.add_argument_group("speech")
+    voice.add_argument("--voice", metavar="NAME", help="the voice to speak with (see 'voiceguide voices')")
+    voice.add_argument("--rate", type=_rate, metavar="WPM",
+                       help=f"words per minute, {RATE_MIN} to {RATE_MAX} (saying 'slower' or 'faster' also saves it)")
+    voice.add_argument("--volume", type=_volume, metavar="GAIN",
+                       help=f"loudness as a gain, {VOLUME_MIN} to {VOLUME_MAX}; 1 is the voice's own level")
+    voice.add_argument("--output-device", type=_device, metavar="NAME|INDEX",
+                       help="where to play (see 'voiceguide devices'; default: the system's)")
+    listening = parser.add_argument_group("listening")
+    listening.add_argument("--input-device", type=_device, metavar="NAME|INDEX",
+                           help="the microphone (see 'voiceguide devices'; default: the system's)")
+    listening.add_argument("--engine", choices=ENGINES,
+                           help="the recognizer (default: vosk when a model is installed, else pocketsphinx)")
+    listening.add_argument("--model", metavar="DIR", type=Path, help="a vosk model folder to listen with")
+    listening.add_argument("--keys-only", action="store_true", help="do not listen; take commands from the keyboard")
     return parser
+
+
+def _rate(text: str) -> int:
+    if not text.isdigit() or not RATE_MIN <= int(text) <= RATE_MAX:
+        raise argparse.ArgumentTypeError(f"the rate is words per minute, a whole number from {RATE_MIN} to {RATE_MAX}")
+    return int(text)
+
+
+def _volume(text: str) -> float:
+    try:
+        gain = float(text)
+    except ValueError:
+        gain = float("nan")
+    if not VOLUME_MIN <= gain <= VOLUME_MAX:
+        raise argparse.ArgumentTypeError(f"the volume is a gain from {VOLUME_MIN} to {VOLUME_MAX}, for example 0.8")
+    return gain
+
+
+def _device(text: str) -> int | str:
+    """A device index (as 'voiceguide devices' shows it) or a part of its name."""
+    return int(text) if text.isdigit() else text
+
+
+def _add_history_file_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--history", metavar="FILE", type=Path, dest="history_file",
+                        help="the history database to use (default: history.sqlite3 in your user data folder)")
 
 
 def _subcommand_parser() -> argparse.ArgumentParser:
@@ -87,6 +142,27 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check routine files")
     validate.add_argument("files", metavar="FILE", nargs="+", type=Path)
     commands.add_parser("schema", help="the JSON Schema of routine files")
+    history = commands.add_parser("history", help="your past sessions, most recent first")
+    _add_history_file_options(history)
+    history.add_argument("--limit", type=int, metavar="N", help="only the N most recent sessions")
+    shape = history.add_mutually_exclusive_group()
+    shape.add_argument("--csv", action="store_true", help="everything as CSV, for a spreadsheet")
+    shape.add_argument("--plot", metavar="FILE.png", type=Path, help="draw pain and sessions over time")
+    shape.add_argument("--say", action="store_true", help="speak one summary sentence about the past 7 days")
+    voices = commands.add_parser("voices", help="the installed voices")
+    voices.add_argument("language", metavar="LANG", nargs="?", default="en",
+                        help="only voices of this language (default: en; 'all' for every voice)")
+    commands.add_parser("devices", help="the sound devices")
+    models = commands.add_parser("models", help="speech models for listening")
+    models.add_argument("action", choices=("list", "download", "path"))
+    models.add_argument("language", metavar="LANG", nargs="?")
+    models.add_argument("--model", metavar="DIR", type=Path, help="look in this model folder first")
+    hear = commands.add_parser("hear", help="the commands the recognizer hears in 16-bit mono WAV files")
+    hear.add_argument("files", metavar="FILE.wav", nargs="+")
+    hear.add_argument("--engine", choices=ENGINES)
+    hear.add_argument("--lang", default="en", metavar="LANG", help="the language of the commands (default: en)")
+    hear.add_argument("--model", metavar="DIR", type=Path, help="a vosk model folder")
+    hear.add_argument("--numbers", action="store_true", help="also hear numbers, as in a pain check-in")
     return parser
 
 
@@ -95,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] in SUBCOMMANDS:
             options = _subcommand_parser().parse_args(args)
-            return {"list": _list, "show": _show, "validate": _validate, "schema": _schema}[options.command](options)
+            handlers = {"list": _list, "show": _show, "validate": _validate, "schema": _schema, "history": _history,
+                        "hear": _hear, "models": _models, "voices": _voices, "devices": _devices}
+            return handlers[options.command](options)
         return _run(_run_parser().parse_args(args))
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
@@ -167,6 +245,83 @@ def _schema(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _history(options: argparse.Namespace) -> int:
+    from voiceguide import history_report
+    from voiceguide.history import HistoryError, HistoryStore
+
+    try:
+        with HistoryStore.open(options.history_file) as store:
+            if store.notice:
+                print(store.notice, file=sys.stderr)
+            sessions = store.sessions(limit=options.limit)
+    except HistoryError as error:
+        print(error, file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    if options.csv:
+        sys.stdout.write(history_report.to_csv(sessions))
+    elif options.plot:
+        try:
+            history_report.plot(sessions, options.plot)
+        except history_report.PlotUnavailable as error:
+            print(error, file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        print(f"Drawn to {options.plot}.")
+    elif options.say:
+        from voiceguide.session import say_once
+
+        say_once(history_report.summary_sentence(sessions))
+    else:
+        print("\n".join(history_report.text_lines(sessions)))
+    return EXIT_OK
+
+
+def _hear(options: argparse.Namespace) -> int:
+    from voiceguide.hear import hear
+
+    return hear(options.files, options.engine, options.lang, options.model, options.numbers)
+
+
+def _models(options: argparse.Namespace) -> int:
+    from voiceguide.adapters.models import models_command
+
+    return models_command(options.action, options.language, options.model)
+
+
+def _voices(options: argparse.Namespace) -> int:
+    from voiceguide.adapters.audio_out import AudioUnavailable
+    from voiceguide.adapters.speech import list_voices
+
+    try:
+        voices = list_voices(None if options.language == "all" else options.language)
+    except AudioUnavailable as error:
+        print(error, file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    if not voices:
+        print(f"No installed voice speaks {options.language!r}; 'voiceguide voices all' lists every voice.")
+    for voice in voices:
+        print(f"{voice.short_id}  {voice.name}  ({', '.join(voice.languages)})")
+    return EXIT_OK
+
+
+def _devices(options: argparse.Namespace) -> int:
+    from voiceguide.adapters.audio_out import AudioUnavailable, list_devices
+
+    try:
+        devices = list_devices()
+    except AudioUnavailable as error:
+        print(error, file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    if not devices:
+        print("No sound devices were found.")
+    for device in devices:
+        roles = [role for role, channels in (("output", device.outputs), ("input", device.inputs)) if channels]
+        defaults = [role for role, default in (("output", device.default_output), ("input", device.default_input))
+                    if default]
+        marks = f"  default {' and '.join(defaults)}" if defaults else ""
+        print(f"{device.index}  {device.name}  ({device.host_api}; {', '.join(roles)}){marks}")
+    return EXIT_OK
+
+
 # ----- running a routine ---------------------------------------------------------------------
 
 
@@ -183,6 +338,10 @@ def _run(options: argparse.Namespace) -> int:
         sys.stdout.write(result.transcript)
         print(f"Total: {clock_stamp(result.total_seconds)[1:-1]} ({result.total_seconds:.0f} seconds)")
         return EXIT_OK
-    from voiceguide.session import run_session
+    from voiceguide.session import SessionError, run_session
 
-    return run_session(routine, options, cue_mode)
+    try:
+        return run_session(routine, options, cue_mode)
+    except SessionError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE

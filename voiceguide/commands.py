@@ -86,17 +86,16 @@ GRAMMAR_FILLERS: dict[str, tuple[str, ...]] = {
 }
 
 # Spoken answers to "how bad is the pain, zero to ten?"; in the grammar only during a check-in.
-NUMBER_WORDS: dict[str, dict[str, int]] = {
+SPOKEN_NUMBERS: dict[str, dict[str, int]] = {
     "en": {
-        word: value
-        for value, word in enumerate("zero one two three four five six seven eight nine ten".split())
+        "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+        "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     },
     "ko": {
-        **{word: value for value, word in enumerate("영 일 이 삼 사 오 육 칠 팔 구 십".split())},
-        **{word: value for value, word in enumerate("하나 둘 셋 넷 다섯 여섯 일곱 여덟 아홉 열".split(), 1)},
-        "공": 0,
+        "영": 0, "공": 0, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9, "십": 10,
+        "하나": 1, "둘": 2, "셋": 3, "넷": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
     },
-}
+}  # fmt: skip
 
 # One key per command, typed and followed by Enter (or the word itself). An empty line means "ready".
 KEYS: dict[str, Command] = {
@@ -202,7 +201,7 @@ def grammar_phrases(language: str, numbers: bool = False) -> tuple[str, ...]:
     base = base_language(language)
     said = [*phrase_table(language), *GRAMMAR_FILLERS.get(base, ())]
     if numbers:
-        said += list(NUMBER_WORDS.get(base, {}))
+        said += list(SPOKEN_NUMBERS.get(base, {}))
     return tuple(dict.fromkeys(said))
 
 
@@ -213,7 +212,7 @@ def grammar_words(language: str, numbers: bool = False) -> frozenset[str]:
 
 def match_number(text: str, language: str = "en") -> int | None:
     """The number a short answer says ("four", "okay four"), or None."""
-    table = NUMBER_WORDS.get(base_language(language), {})
+    table = SPOKEN_NUMBERS.get(base_language(language), {})
     fillers = FILLER_WORDS.get(base_language(language), frozenset())
     words = [word for word in normalize(text).split() if word not in fillers]
     return table.get(words[0]) if len(words) == 1 else None

@@ -76,6 +76,14 @@ Event = Tick | Heard | HeardNumber | SpeechDone
 
 
 @dataclass(frozen=True)
+class SpeechStarted:
+    """The first sample of this utterance was heard; for the player's event log, not the engine."""
+
+    utterance_id: int
+    now: float
+
+
+@dataclass(frozen=True)
 class DeviceNotice:
     """An audio device failed or came back; for the player, not the engine.
 

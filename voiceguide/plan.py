@@ -193,3 +193,13 @@ def _countdown(duration: float, cue_mode: CueMode, *, halfway: bool) -> tuple[Sc
             earcon = None if cue_mode is CueMode.SPEECH else Earcon.TICK
             items.append(Scheduled(second, text, Priority.TICK, earcon))
     return tuple(items)
+
+
+def spoken_texts(parts: tuple[Part, ...], brief: bool = False) -> list[str]:
+    """Every fixed line the parts say, in the order they are first needed, each once: what a speaker
+    renders ahead of time so that no line waits for its synthesis."""
+    texts: dict[str, None] = {READY_PROMPT: None}
+    for part in parts:
+        texts.update(dict.fromkeys([part.opening_brief if brief else part.opening, *(item.text for item in part.schedule), part.closing or ""]))
+    texts.pop("", None)
+    return list(texts)

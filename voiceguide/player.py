@@ -22,9 +22,11 @@ from voiceguide.messages import (
     Heard,
     HeardNumber,
     Log,
+    Priority,
     Say,
     Silence,
     SpeechDone,
+    SpeechStarted,
     Tick,
 )
 from voiceguide.ports import Clock, History, Inbox, Speaker
@@ -54,6 +56,7 @@ class Player:
         self._on_awaiting = on_awaiting
         self._awaiting: str | None = None
         self.outcome: str | None = None
+        self._notices_said = 0
 
     def run(self) -> str:
         """Play the routine to its end; returns how it ended (finished, quit, stopped_for_pain)."""
@@ -63,6 +66,9 @@ class Player:
             now = self._clock.now()
             if isinstance(event, DeviceNotice):
                 self._device_notice(event, now)
+                continue
+            if isinstance(event, SpeechStarted):
+                self._log(event.now, "speech_start", id=event.utterance_id)
                 continue
             self._note_event(event, now)
             stamped = Tick(now) if event is None else dataclasses.replace(event, now=now)
@@ -120,8 +126,14 @@ class Player:
                 self._log(now, "speech_done", id=event.utterance_id)
 
     def _device_notice(self, notice: DeviceNotice, now: float) -> None:
+        """Shown and spoken: someone who cannot see the screen must hear that the microphone went away.
+
+        Notices get negative utterance ids, which the engine does not know and so ignores when done.
+        """
         self._console.line(notice.message, now)
         self._log(now, "device", device=notice.device, available=notice.available, message=notice.message)
+        self._notices_said += 1
+        self._speaker.say(Say(-self._notices_said, notice.message, Priority.INSTRUCTION))
 
     def _log(self, at: float, event: str, **fields: object) -> None:
         if self._events:

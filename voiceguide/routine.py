@@ -163,8 +163,8 @@ def load_routine(path: Path) -> Routine:
     routine = parse_routine(_read_text(path), str(path))
     if routine.name != path.stem:
         raise RoutineError(
-            [f"{path}:1:1: name: the name '{routine.name}' differs from the file name '{path.name}'; "
-             f"rename the file to '{routine.name}{path.suffix}' or change the name"]
+            [(f"{path}:1:1: name: the name '{routine.name}' differs from the file name '{path.name}'; "
+             f"rename the file to '{routine.name}{path.suffix}' or change the name")]
         )
     return routine
 

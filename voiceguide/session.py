@@ -5,48 +5,200 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
 from voiceguide.adapters.clock import MonotonicClock, ThreadInbox
 from voiceguide.adapters.keys import KeyReader
 from voiceguide.adapters.silent_speaker import SilentSpeaker
 from voiceguide.console import Console
-from voiceguide.engine import Engine, EngineOptions
+from voiceguide.engine import Engine, EngineOptions, estimated_speech_seconds
 from voiceguide.event_log import EventLog
-from voiceguide.plan import CueMode, build_plan
+from voiceguide.messages import Log, Priority, Say, SpeechDone
+from voiceguide.own_voice import OwnVoice
+from voiceguide.plan import CueMode, Part, build_plan, spoken_texts
 from voiceguide.player import Player
+from voiceguide.ports import Speaker
 from voiceguide.routine import Routine
 
+if TYPE_CHECKING:
+    from voiceguide.adapters.microphone import MicrophoneListener
+
 EXIT_OK = 0
+EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+class SessionError(Exception):
+    """The session cannot start as asked (a voice that is not installed); str() is one sentence."""
+
+
+class _ForgivingHistory:
+    """Passes entries to the history; if the file fails mid-session, says so once and carries on without it."""
+
+    def __init__(self, recorder, console: Console) -> None:
+        self._recorder = recorder
+        self._console = console
+
+    def record(self, entry: Log) -> None:
+        self._guard(self._recorder.record, entry)
+
+    def close(self, outcome: str) -> None:
+        self._guard(self._recorder.close, outcome)
+
+    def _guard(self, action, argument) -> None:
+        from voiceguide.history import HistoryError
+
+        if self._recorder is None:
+            return
+        try:
+            action(argument)
+        except HistoryError as error:
+            self._console.line(f"{error} The routine goes on without recording.")
+            self._recorder = None
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _first_part_of_step(parts: tuple[Part, ...], step: int) -> int:
+    return next((index for index, part in enumerate(parts) if part.step >= step), len(parts) - 1)
+
+
 def run_session(routine: Routine, options: argparse.Namespace, cue_mode: CueMode) -> int:
+    """Runs the routine in real time; returns the exit code. Raises SessionError before anything is said."""
     clock = MonotonicClock()
     inbox = ThreadInbox(clock)
     console = Console(sys.stdout)
-    events = EventLog(options.events.open("w", encoding="utf-8")) if options.events else None
-    engine = Engine(
-        build_plan(routine, cue_mode),
-        EngineOptions(brief=options.brief, checkins=options.checkins, pain_limit=routine.pain_limit),
-    )
-    speaker = SilentSpeaker(clock, inbox)
-    player = Player(engine, clock=clock, inbox=inbox, speaker=speaker, console=console, events=events)
-    keys = KeyReader(sys.stdin, clock, inbox, language=routine.language,
-                     unknown=lambda text: console.line(f"'{text}' is not a command; type h and Enter for help."))
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    own_voice = OwnVoice()
+    parts = build_plan(routine, cue_mode)
+    with ExitStack() as resources:
+        speaker = _open_speaker(routine, options, clock, inbox, own_voice, console)
+        resources.callback(speaker.close)
+        if hasattr(speaker, "prepare"):
+            speaker.prepare(spoken_texts(parts, options.brief))
+        history, start_part = _open_history(routine, options, parts, console, resources)
+        events = None
+        if options.events:
+            events = EventLog(resources.enter_context(options.events.open("w", encoding="utf-8")))
+        listener = _open_listener(routine, options, clock, inbox, own_voice, console)
+        engine = Engine(parts, EngineOptions(brief=options.brief, checkins=options.checkins,
+                                             pain_limit=routine.pain_limit, start_part=start_part))
+        if listener is not None:
+            resources.callback(listener.close)
+        player = Player(engine, clock=clock, inbox=inbox, speaker=speaker, console=console, history=history,
+                        events=events, on_awaiting=_number_words_for(listener))
+        keys = KeyReader(sys.stdin, clock, inbox, language=routine.language,
+                         unknown=lambda text: console.line(f"'{text}' is not a command; type h and Enter for help."))
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            keys.start()
+            if listener is not None:
+                listener.start()
+            player.run()
+        except KeyboardInterrupt:
+            player.interrupted()
+            console.line("Interrupted. Your session so far is saved." if history else "Interrupted.")
+            return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _number_words_for(listener: MicrophoneListener | None) -> Callable[[str | None], None] | None:
+    """Number words join the recognizer's vocabulary only while the engine waits for a number."""
+    if listener is None:
+        return None
+    return lambda awaiting: listener.expect_numbers(awaiting == "number")
+
+
+def _open_speaker(routine: Routine, options: argparse.Namespace, clock: MonotonicClock, inbox: ThreadInbox,
+                  own_voice: OwnVoice, console: Console) -> Speaker:
+    """Speech through the chosen output device; text mode (with one sentence saying why) when there is none."""
+    if options.text:
+        return SilentSpeaker(clock, inbox)
+    from voiceguide.adapters.speaker import AudioUnavailable, open_speaker
+    from voiceguide.adapters.speech import UnknownVoice
+    from voiceguide.settings import SettingsFile
+
+    settings = SettingsFile().load().with_overrides(options.voice, options.rate, options.volume)
     try:
-        keys.start()
-        player.run()
-    except KeyboardInterrupt:
-        player.interrupted()
-        console.line("Interrupted. Your session so far is saved.")
-        return EXIT_INTERRUPTED
+        return open_speaker(inbox.put, clock, own_voice, settings, options.output_device, language=routine.language)
+    except UnknownVoice as error:
+        raise SessionError(str(error)) from error
+    except AudioUnavailable as error:
+        console.line(f"{error} Carrying on in text.")
+        return SilentSpeaker(clock, inbox)
+
+
+def _open_listener(routine: Routine, options: argparse.Namespace, clock: MonotonicClock, inbox: ThreadInbox,
+                   own_voice: OwnVoice, console: Console) -> MicrophoneListener | None:
+    """The microphone listener, announced in one line; None (keys only, said once) when nothing can listen."""
+    if options.keys_only:
+        return None
+    from voiceguide.adapters.microphone import open_listener
+    from voiceguide.adapters.models import NoListenerError
+
+    try:
+        listener, sentence = open_listener(inbox.put, clock, own_voice, routine.language, options.input_device,
+                                           options.engine, options.model)
+    except NoListenerError as error:
+        console.line(str(error))
+        return None
+    console.line(sentence)
+    return listener
+
+
+def _open_history(routine: Routine, options: argparse.Namespace, parts: tuple[Part, ...], console: Console,
+                  resources: ExitStack) -> tuple[_ForgivingHistory | None, int]:
+    """The session's history recorder and the part to start from (for --resume)."""
+    if not options.record_history:
+        if options.resume:
+            console.line("Without history there is no session to resume; starting from the beginning.")
+        return None, 0
+    from voiceguide.history import HistoryError, HistoryStore
+
+    try:
+        store = resources.enter_context(HistoryStore.open(options.history_file))
+    except HistoryError as error:
+        console.line(f"{error} The routine goes on without recording.")
+        return None, 0
+    if store.notice:
+        console.line(store.notice)
+    start_part, resumes = 0, None
+    if options.resume:
+        point = store.resume_point(routine.name)
+        if point is None or point.step >= len(routine.steps):
+            console.line("There is no session of this routine from today to resume; starting from the beginning.")
+        else:
+            start_part, resumes = _first_part_of_step(parts, point.step), point.session_id
+            console.line(f"Resuming today's session at step {point.step + 1}: {parts[start_part].exercise}.")
+    try:
+        recorder = store.start_session(routine.name, resumes=resumes)
+    except HistoryError as error:
+        console.line(f"{error} The routine goes on without recording.")
+        return None, start_part
+    return _ForgivingHistory(recorder, console), start_part
+
+
+def say_once(text: str) -> None:
+    """Prints one sentence and speaks it, waiting until it has been heard (text only when there is no sound)."""
+    print(text, flush=True)
+    from voiceguide.adapters.speaker import AudioUnavailable, open_speaker
+    from voiceguide.adapters.speech import UnknownVoice
+    from voiceguide.settings import SettingsFile
+
+    clock = MonotonicClock()
+    inbox = ThreadInbox(clock)
+    try:
+        speaker = open_speaker(inbox.put, clock, OwnVoice(), SettingsFile().load())
+    except (AudioUnavailable, UnknownVoice) as error:
+        print(f"{error} The sentence is shown as text only.", file=sys.stderr)
+        return
+    try:
+        speaker.say(Say(1, text, Priority.INSTRUCTION))
+        give_up = clock.now() + estimated_speech_seconds(text) + 10
+        while not isinstance(inbox.wait(give_up), SpeechDone | None):
+            pass
     finally:
         speaker.close()
-        if events:
-            events.close()
-    return EXIT_OK

@@ -16,8 +16,9 @@ from voiceguide.ports import Clock, Inbox
 
 
 class KeyReader:
-    def __init__(self, stream: TextIO, clock: Clock, inbox: Inbox, *, language: str,
-                 unknown: Callable[[str], None]) -> None:
+    def __init__(
+        self, stream: TextIO, clock: Clock, inbox: Inbox, *, language: str, unknown: Callable[[str], None]
+    ) -> None:
         """`unknown` is told about a line that is no command, so the person learns what to type."""
         self._stream = stream
         self._clock = clock

@@ -1,0 +1,411 @@
+"""A private PulseAudio for tests: the null sink is the speaker, a FIFO-fed pipe source is the microphone.
+
+Nothing here is a mock: a real PulseAudio runs in a temporary folder, programs reach it through
+PortAudio's ALSA `pulse` device (libasound2-plugins), and the test hears what they played by recording
+the sink's monitor with `parec`. The microphone is fed in real time, always with a noise floor, because
+real microphones never give digital silence.
+
+Times are seconds on `time.monotonic()`, the clock the player uses, so a test can compare what the
+program says it did with what the recording shows.
+
+Use it from any test:
+
+    from tests.audio.rig import pulse_rig  # noqa: F401  (the fixture)
+
+    @pytest.mark.audio
+    def test_something(pulse_rig: PulseRig) -> None:
+        subprocess.run(["voiceguide", ...], env=pulse_rig.env)   # or rig.use_in_this_process()
+        heard = pulse_rig.monitor.recording(since=start)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+import pytest
+
+SINK = "speaker"
+SOURCE = "mic"
+MONITOR_RATE = 16000
+MIC_RATE = 16000
+_CHUNK_SECONDS = 0.01
+
+
+class RigError(RuntimeError):
+    """The test's own PulseAudio could not be set up; the message says what failed."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Mono float samples of what the speaker played, with the clock time of the first sample."""
+
+    samples: np.ndarray
+    rate: int
+    start: float
+
+    @property
+    def end(self) -> float:
+        return self.start + len(self.samples) / self.rate
+
+    def between(self, start: float, end: float) -> np.ndarray:
+        """The samples played between two clock times."""
+        first = max(0, round((start - self.start) * self.rate))
+        last = max(first, round((end - self.start) * self.rate))
+        return self.samples[first:last]
+
+    def envelope(self, window: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+        """RMS level in dBFS per window, and the clock time at the start of each window."""
+        size = max(1, round(window * self.rate))
+        count = len(self.samples) // size
+        frames = self.samples[: count * size].reshape(count, size).astype(np.float64)
+        rms = np.sqrt(np.mean(frames**2, axis=1))
+        level = 20 * np.log10(np.maximum(rms, 1e-9))
+        return self.start + np.arange(count) * size / self.rate, level
+
+    def audible_spans(
+        self, threshold_db: float = -45.0, window: float = 0.005, bridge: float = 0.15
+    ) -> list[tuple[float, float]]:
+        """(start, end) clock times where the level is above the threshold; gaps shorter than `bridge` are joined
+        (speech has short pauses between words)."""
+        times, level = self.envelope(window)
+        spans: list[tuple[float, float]] = []
+        for at, loud in zip(times, level > threshold_db, strict=True):
+            if not loud:
+                continue
+            if spans and at - spans[-1][1] <= bridge + window / 2:  # half a window absorbs float rounding
+                spans[-1] = (spans[-1][0], at + window)
+            else:
+                spans.append((at, at + window))
+        return spans
+
+
+class MonitorRecorder:
+    """Records the speaker's monitor with `parec` and dates every sample on the monotonic clock.
+
+    parec delivers small chunks (10 ms latency requested); sample 0 is dated from the earliest
+    arrival of any chunk minus the audio before it, which bounds the error by the sink's block size.
+    """
+
+    def __init__(self, env: dict[str, str], rate: int = MONITOR_RATE) -> None:
+        self.rate = rate
+        self._process = subprocess.Popen(
+            [
+                "parec",
+                f"--device={SINK}.monitor",
+                "--raw",
+                "--format=float32le",
+                f"--rate={rate}",
+                "--channels=1",
+                "--latency-msec=10",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self._lock = threading.Lock()
+        self._chunks: list[bytes] = []
+        self._bytes = 0
+        self._start = float("inf")
+        self._thread = threading.Thread(target=self._read, name="rig-monitor", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        stream = self._process.stdout
+        assert stream is not None
+        while chunk := stream.read1(4096):  # type: ignore[attr-defined]
+            arrived = time.monotonic()
+            with self._lock:
+                self._chunks.append(chunk)
+                self._bytes += len(chunk)
+                self._start = min(self._start, arrived - self._bytes / 4 / self.rate)
+
+    def wait_for_audio(self, timeout: float = 5.0) -> None:
+        """Block until the first samples arrived, so later recordings start from a dated sample."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._bytes >= 4 * self.rate // 10:
+                    return
+            if self._process.poll() is not None:
+                break
+            time.sleep(0.01)
+        error = self._process.stderr.read().decode() if self._process.poll() is not None else ""  # type: ignore[union-attr]
+        raise RigError(f"parec recorded nothing from {SINK}.monitor within {timeout} s. {error}".strip())
+
+    def recording(self, since: float | None = None) -> Recording:
+        """Everything recorded so far (from `since`, a clock time, if given)."""
+        with self._lock:
+            data = b"".join(self._chunks)
+            self._chunks = [data]
+            start = self._start
+        samples = np.frombuffer(data[: len(data) // 4 * 4], dtype="<f4")
+        whole = Recording(samples, self.rate, start)
+        if since is None or since <= start:
+            return whole
+        skip = round((since - start) * self.rate)
+        return Recording(samples[skip:], self.rate, start + skip / self.rate)
+
+    def record_until_quiet(
+        self, since: float, quiet: float = 0.5, timeout: float = 30.0, threshold_db: float = -45.0
+    ) -> Recording:
+        """Wait until the speaker has been quiet for `quiet` seconds after something was heard, or `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            heard = self.recording(since)
+            spans = heard.audible_spans(threshold_db)
+            if spans and heard.end - spans[-1][1] >= quiet:
+                return heard
+        return self.recording(since)
+
+    def close(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=5)
+        self._thread.join(timeout=5)
+
+
+class MicrophoneFeeder:
+    """Writes the microphone's FIFO in real time: a noise floor, plus any clip queued with `play`.
+
+    Chunks are paced against deadlines on the monotonic clock (never by adding up sleeps), so the
+    pipe source runs at real speed and a clip's start time is known to within one chunk.
+    """
+
+    def __init__(self, fifo: Path, rate: int = MIC_RATE, noise_db: float = -60.0) -> None:
+        self.rate = rate
+        self._noise = 10 ** (noise_db / 20)
+        self._random = np.random.default_rng(7)
+        self._lock = threading.Lock()
+        self._pending: list[tuple[np.ndarray, threading.Event, list[float]]] = []
+        self._playing: list[tuple[np.ndarray, int]] = []
+        self._stop = threading.Event()
+        # Non-blocking, with the smallest pipe buffer: while nobody records the microphone PulseAudio does not
+        # read the FIFO, and audio nobody captured must be lost (as with a real microphone), not queued up.
+        self._fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        fcntl.fcntl(self._fd, fcntl.F_SETPIPE_SZ, 4096)
+        self._thread = threading.Thread(target=self._run, name="rig-microphone", daemon=True)
+        self._thread.start()
+
+    def play(self, samples: np.ndarray, wait: bool = False) -> float:
+        """Mix `samples` (float, at the feeder's rate) into the microphone from the next chunk on.
+
+        Returns the clock time at which the first sample entered the microphone; with `wait`, returns
+        only after the last sample was written.
+        """
+        started = threading.Event()
+        when: list[float] = []
+        with self._lock:
+            self._pending.append((np.asarray(samples, dtype=np.float32), started, when))
+        if not started.wait(timeout=5):
+            raise RigError("the microphone feeder stopped writing")
+        if wait:
+            time.sleep(max(0.0, when[0] + len(samples) / self.rate - time.monotonic()) + _CHUNK_SECONDS)
+        return when[0]
+
+    def _run(self) -> None:
+        size = round(self.rate * _CHUNK_SECONDS)
+        deadline = time.monotonic()
+        while not self._stop.is_set():
+            chunk = self._random.normal(0.0, self._noise, size).astype(np.float32)
+            with self._lock:
+                for samples, started, when in self._pending:
+                    when.append(deadline)
+                    started.set()
+                    self._playing.append((samples, 0))
+                self._pending.clear()
+            still: list[tuple[np.ndarray, int]] = []
+            for samples, offset in self._playing:
+                part = samples[offset : offset + size]
+                chunk[: len(part)] += part
+                if offset + size < len(samples):
+                    still.append((samples, offset + size))
+            self._playing = still
+            pcm = (np.clip(chunk, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+            try:
+                os.write(self._fd, pcm)
+            except BlockingIOError:
+                pass  # nobody is recording the microphone just now
+            except OSError:
+                return  # the server is gone (a test may stop it on purpose)
+            deadline += _CHUNK_SECONDS
+            time.sleep(max(0.0, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        os.close(self._fd)
+
+
+class PulseRig:
+    """A PulseAudio server of the test's own, with a recorded speaker and a fed microphone.
+
+    `env` is the environment for programs under test (their ALSA `default` and `pulse` devices
+    reach this server); `use_in_this_process()` points the test process itself at it.
+    """
+
+    def __init__(self, root: Path, noise_db: float = -60.0) -> None:
+        self.root = root
+        self._noise_db = noise_db
+        self._server: subprocess.Popen[bytes] | None = None
+        self.monitor: MonitorRecorder
+        self.microphone: MicrophoneFeeder
+        runtime = root / "runtime"
+        self.socket = runtime / "native"
+        self.fifo = runtime / "mic.fifo"
+        self.log = root / "pulseaudio.log"
+        client_conf = root / "client.conf"
+        self.env = {
+            **os.environ,
+            "PULSE_SERVER": f"unix:{self.socket}",
+            "PULSE_CLIENTCONFIG": str(client_conf),
+            "PULSE_RUNTIME_PATH": str(runtime),
+            "XDG_RUNTIME_DIR": str(runtime),
+        }
+
+    def start(self) -> Self:
+        for tool in ("pulseaudio", "parec", "pactl"):
+            if shutil.which(tool) is None:
+                raise RigError(f"{tool} is not installed (apt-get install pulseaudio pulseaudio-utils)")
+        runtime = self.socket.parent
+        runtime.mkdir(parents=True, exist_ok=True)
+        runtime.chmod(0o700)
+        (self.root / "client.conf").write_text("autospawn = no\n")
+        script = self.root / "rig.pa"
+        script.write_text(
+            f"load-module module-native-protocol-unix auth-anonymous=1 socket={self.socket}\n"
+            f"load-module module-null-sink sink_name={SINK} rate=48000 channels=2"
+            f" sink_properties=device.description=Speaker\n"
+            f"load-module module-pipe-source source_name={SOURCE} file={self.fifo}"
+            f" format=s16le rate={MIC_RATE} channels=1 source_properties=device.description=Microphone\n"
+            f"set-default-sink {SINK}\n"
+            f"set-default-source {SOURCE}\n"
+        )
+        # Running as root needs no --system: pulseaudio only warns. HOME and XDG_CONFIG_HOME keep its
+        # cookie and state out of the real home folder.
+        server_env = {**self.env, "HOME": str(self.root), "XDG_CONFIG_HOME": str(self.root / "config")}
+        self._server = subprocess.Popen(
+            [
+                "pulseaudio",
+                "-n",
+                f"--file={script}",
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "--use-pid-file=no",
+                "--disallow-exit",
+                "--log-level=notice",
+                f"--log-target=file:{self.log}",
+            ],
+            env=server_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_ready()
+        self.microphone = MicrophoneFeeder(self.fifo, noise_db=self._noise_db)
+        self.monitor = MonitorRecorder(self.env)
+        self.monitor.wait_for_audio()
+        return self
+
+    def _wait_until_ready(self, timeout: float = 10.0) -> None:
+        assert self._server is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._server.poll() is not None:
+                break
+            if self.socket.exists() and self.fifo.exists():
+                info = subprocess.run(
+                    ["pactl", "info"], check=False, env=self.env, capture_output=True, text=True
+                )
+                if info.returncode == 0 and f"Default Sink: {SINK}" in info.stdout:
+                    return
+            time.sleep(0.05)
+        log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else "(no log)"
+        self.close()
+        raise RigError(f"PulseAudio did not start within {timeout} s; its log ends with:\n{log}")
+
+    def use_in_this_process(self) -> None:
+        """Point this process's PortAudio at the rig; open streams on device "pulse" here.
+
+        PortAudio lists devices once, when sounddevice is imported; if that already happened (before the
+        server ran, so without the `pulse` device), it is re-initialised through sounddevice's own
+        module-level helpers, which have no public equivalent. ALSA's `default` is decided once per
+        process (it is PulseAudio only if a server ran then), so in-process tests name "pulse";
+        subprocesses started with `env` get `default` = this server.
+        """
+        if os.environ.get("PULSE_SERVER") == self.env["PULSE_SERVER"]:
+            return
+        os.environ.update({key: self.env[key] for key in ("PULSE_SERVER", "PULSE_CLIENTCONFIG")})
+        sounddevice = sys.modules.get("sounddevice")
+        if sounddevice is not None:
+            sounddevice._terminate()
+            sounddevice._initialize()
+
+    def close(self) -> None:
+        for part in ("monitor", "microphone"):
+            if hasattr(self, part):
+                getattr(self, part).close()
+                delattr(self, part)
+        if self._server is not None and self._server.poll() is None:
+            self._server.terminate()
+            try:
+                self._server.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._server.kill()
+                self._server.wait()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def espeak_clip(
+    text: str, voice: str = "en-us", words_per_minute: int = 160, rate: int = MIC_RATE
+) -> np.ndarray:
+    """`text` spoken by the espeak-ng command line, as float samples at `rate` (for the microphone)."""
+    with tempfile.TemporaryDirectory() as folder:
+        wav = Path(folder) / "clip.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(wav), text],
+            capture_output=True,
+            check=True,
+        )
+        return read_wav(wav, rate)
+
+
+def read_wav(path: Path, rate: int) -> np.ndarray:
+    """A 16-bit mono WAV as float samples, resampled (linearly; enough for tests) to `rate`."""
+    with wave.open(str(path)) as reader:
+        source_rate = reader.getframerate()
+        pcm = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
+    samples = pcm.astype(np.float32) / 32768
+    if source_rate == rate:
+        return samples
+    positions = np.arange(round(len(samples) * rate / source_rate)) * source_rate / rate
+    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def pulse_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseRig]:
+    """One PulseAudio for the whole session; a failure to start fails the test with the reason."""
+    try:
+        rig = PulseRig(tmp_path_factory.mktemp("pulse")).start()
+    except RigError as error:
+        pytest.fail(f"the PulseAudio test rig could not start: {error}", pytrace=False)
+    rig.use_in_this_process()
+    yield rig
+    rig.close()

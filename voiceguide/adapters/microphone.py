@@ -1,0 +1,216 @@
+"""The microphone listener: sounddevice capture feeding the command recognizer on its own thread.
+
+The PortAudio callback only copies bytes into a queue (it must never block or raise); overflows
+are counted. Everything slow happens on the listener thread: loading the engine (seconds for a vosk
+model, while the intro is already speaking), recognizing, and reopening a microphone that went
+away. A lost or missing microphone is announced once, the routine carries on with keys, and the
+listener keeps trying until it is back.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from voiceguide.adapters.models import EngineChoice, NoListenerError, choose_engine, load_engine
+from voiceguide.messages import DeviceNotice, Event, Heard, HeardNumber
+from voiceguide.own_voice import OwnVoice
+from voiceguide.ports import Clock
+from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
+
+BLOCK_SECONDS = 0.1
+DEVICE = "microphone"
+
+Report = Callable[[Event | DeviceNotice], None]
+Callback = Callable[[bytes], None]
+
+
+class InputStream(Protocol):
+    """An open microphone delivering int16 mono blocks to the callback it was opened with."""
+
+    active: bool
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+OpenInput = Callable[[str | int | None, Callback, Callable[[], None]], InputStream]
+
+
+def open_sounddevice(
+    device: str | int | None, deliver: Callback, overflowed: Callable[[], None]
+) -> InputStream:
+    """A sounddevice RawInputStream at 16 kHz mono int16 whose callback only hands bytes over."""
+    import sounddevice
+
+    def callback(data: Any, frames: int, time: Any, status: sounddevice.CallbackFlags) -> None:
+        if status.input_overflow:
+            overflowed()
+        deliver(bytes(data))
+
+    stream = sounddevice.RawInputStream(
+        samplerate=SAMPLE_RATE,
+        blocksize=round(SAMPLE_RATE * BLOCK_SECONDS),
+        device=device,
+        channels=1,
+        dtype="int16",
+        callback=callback,
+    )
+    return stream
+
+
+def check_sound_system() -> None:
+    """Raise NoListenerError when PortAudio itself is missing (nothing could ever capture)."""
+    try:
+        import sounddevice  # noqa: F401
+    except OSError as error:
+        raise NoListenerError(
+            "The sound system (PortAudio) is missing, so voice commands are off; keys still work."
+        ) from error
+
+
+class MicrophoneListener:
+    """The Listener port over a microphone. start() returns at once; the work is on a thread."""
+
+    def __init__(
+        self,
+        report: Report,
+        clock: Clock,
+        own_voice: OwnVoice,
+        choice: EngineChoice,
+        device: str | int | None = None,
+        tuning: Tuning | None = None,
+        open_input: OpenInput = open_sounddevice,
+        retry_seconds: float = 2.0,
+        stall_seconds: float = 1.5,
+    ) -> None:
+        self._report = report
+        self._clock = clock
+        self._own_voice = own_voice
+        self.choice = choice
+        self._device = device
+        self._tuning = tuning
+        self._open_input = open_input
+        self._retry = retry_seconds
+        self._stall = stall_seconds
+        self._blocks: queue.Queue[tuple[bytes, float]] = queue.Queue(maxsize=200)
+        self._stop = threading.Event()
+        self._numbers = False
+        self._thread = threading.Thread(target=self._run, name="voiceguide-listener", daemon=True)
+        self.overflows = 0  # blocks PortAudio or our queue had to drop
+        self.engine: Engine | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5.0)
+
+    def expect_numbers(self, enabled: bool) -> None:
+        """During a pain check-in, number words join the grammar and come back as HeardNumber."""
+        self._numbers = enabled
+
+    # The capture callback's side: never blocks, never raises.
+
+    def _deliver(self, pcm: bytes) -> None:
+        try:
+            self._blocks.put_nowait((pcm, self._clock.now()))
+        except queue.Full:
+            self.overflows += 1
+
+    def _overflowed(self) -> None:
+        self.overflows += 1
+
+    # The listener thread.
+
+    def _notice(self, available: bool, message: str) -> None:
+        self._report(DeviceNotice(DEVICE, available, message, self._clock.now()))
+
+    def _run(self) -> None:
+        try:
+            self.engine = load_engine(self.choice)
+        except Exception as error:  # noqa: BLE001 - any engine failure means keys only, said once
+            self._notice(False, f"Voice commands could not start ({error}); keys still work.")
+            return
+        missing = getattr(self.engine, "missing_words", ())
+        if missing:
+            self._notice(
+                True, f"The speech model does not know {', '.join(missing)}; say another word for those."
+            )
+        announced_lost = False
+        while not self._stop.is_set():
+            stream = self._open()
+            if stream is None:
+                if not announced_lost:
+                    self._notice(False, "No microphone is working; keys still work, and I keep trying.")
+                    announced_lost = True
+                self._stop.wait(self._retry)
+                continue
+            if announced_lost:
+                self._notice(True, "The microphone is back; voice commands work again.")
+                announced_lost = False
+            self._listen(stream, CommandRecognizer(self.engine, self._own_voice, self._tuning))
+            stream.close()
+            if not self._stop.is_set():
+                self._notice(False, "The microphone stopped; keys still work, and I keep trying.")
+                announced_lost = True
+
+    def _open(self) -> InputStream | None:
+        try:
+            stream = self._open_input(self._device, self._deliver, self._overflowed)
+            stream.start()
+        except Exception:  # noqa: BLE001 - PortAudioError, ValueError (no such device), OSError
+            return None
+        return stream
+
+    def _listen(self, stream: InputStream, recognizer: CommandRecognizer) -> None:
+        """Recognize until closed, or until the stream dies or goes quiet (a device pulled out)."""
+        last = self._clock.now()
+        while not self._stop.is_set():
+            try:
+                pcm, at = self._blocks.get(timeout=0.2)
+            except queue.Empty:
+                if not stream.active or self._clock.now() - last > self._stall:
+                    break
+                continue
+            last = at
+            recognizer.expect_numbers(self._numbers)
+            for outcome in recognizer.feed(pcm, at):
+                if outcome.accepted:
+                    self._report(_event(outcome))
+        recognizer.flush()  # ends the engine's utterance; half a word is not a command
+        while not self._blocks.empty():
+            self._blocks.get_nowait()
+
+
+def _event(outcome: Outcome) -> Heard | HeardNumber:
+    if outcome.number is not None:
+        return HeardNumber(outcome.number, outcome.at, outcome.text, source="voice")
+    assert outcome.command is not None
+    return Heard(outcome.command, outcome.at, outcome.text, source="voice")
+
+
+def open_listener(
+    report: Report,
+    clock: Clock,
+    own_voice: OwnVoice,
+    language: str = "en",
+    device: str | int | None = None,
+    engine: str | None = None,
+    model: str | Path | None = None,
+    tuning: Tuning | None = None,
+) -> tuple[MicrophoneListener, str]:
+    """The listener for this language, and the sentence saying which engine listens.
+
+    Raises NoListenerError (one plain sentence) when nothing can listen. Loading the engine and
+    opening the microphone happen later, on the listener's thread, after start().
+    """
+    check_sound_system()
+    choice = choose_engine(language, engine, Path(model) if model else None)
+    return MicrophoneListener(report, clock, own_voice, choice, device, tuning), choice.sentence

@@ -1,0 +1,279 @@
+"""The real Speaker: pyttsx3 renders (speech.py), one sounddevice stream plays (audio_out.py).
+
+How an utterance travels: say() asks the renderer for it at once (so it renders while earlier lines
+play) and queues it; a sequencer thread takes the queue in order, waits for each rendering (bounded
+by the render timeout: a line that cannot be rendered becomes an empty clip, so the player's text
+line stands alone and the routine goes on), and hands the samples to the output stream. The
+stream's notifier reports when each clip is heard and when its last sample has been heard; then the
+speaker records it in OwnVoice and posts SpeechDone.
+
+Every utterance gets exactly one SpeechDone, in the order said: when its last sample was heard, or
+at once when silence() drops it, or at once when the device has failed (after one DeviceNotice the
+speaker carries on as if each line had been spoken, so the routine continues in text).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide.adapters.audio_out import AudioOutput, AudioUnavailable, ClipEnded, ClipStarted
+from voiceguide.adapters.earcons import earcon_samples
+from voiceguide.adapters.speech import (
+    PhraseCache,
+    Pyttsx3Synthesizer,
+    Rendered,
+    Renderer,
+    SpeechFailed,
+    Synthesizer,
+    VoiceInfo,
+    default_cache_dir,
+    resolve_voice,
+)
+from voiceguide.messages import DeviceNotice, Earcon, Say, SpeechDone, SpeechStarted, VoiceSetting
+from voiceguide.own_voice import OwnVoice
+from voiceguide.ports import Clock
+from voiceguide.settings import SettingsFile, VoiceSettings
+
+log = logging.getLogger(__name__)
+
+Report = Callable[[SpeechDone | SpeechStarted | DeviceNotice], None]
+
+__all__ = ["AudioUnavailable", "SoundDeviceSpeaker", "open_speaker"]
+
+
+class SoundDeviceSpeaker:
+    """Speaks utterances one after another through one output stream; see the module docstring.
+
+    `report` is the player's inbox.put (thread-safe). `persist` saves settings after adjust();
+    None keeps them for this run only.
+    """
+
+    def __init__(
+        self,
+        report: Report,
+        clock: Clock,
+        own_voice: OwnVoice,
+        settings: VoiceSettings,
+        device: int | str | None = None,
+        *,
+        language: str = "en",
+        persist: Callable[[VoiceSettings], None] | None = None,
+        cache_dir: Path | None = None,
+        make_synthesizer: Callable[[], Synthesizer] = Pyttsx3Synthesizer,
+        render_timeout: float = 4.0,
+    ) -> None:
+        self._report = report
+        self._clock = clock
+        self._own_voice = own_voice
+        self._settings = settings
+        self._persist = persist
+        self._lock = threading.Lock()
+        self._pending: dict[int, None] = {}  # said, SpeechDone not yet reported (in order)
+        self._generation = 0
+        self._failed = False
+        self._speech_stuck = False
+        self._prepared: dict[str, None] = {}
+        self._queue: queue.SimpleQueue[tuple[int, Say, Future[Rendered]] | None] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        # The synthesizer starts on its thread while the stream opens here: both are on the cold-start path.
+        self._renderer = Renderer(make_synthesizer, PhraseCache(cache_dir), render_timeout)
+        self._renderer.start()
+        try:
+            self._output = AudioOutput(clock, self._on_clip, self._on_failure, device)
+        except AudioUnavailable:
+            self._renderer.close()
+            raise
+        try:
+            self.voice: VoiceInfo = resolve_voice(settings.voice, language, self._renderer.voices())
+        except Exception:
+            self._output.close()
+            self._renderer.close()
+            raise
+        self._output.gain = settings.volume
+        self._sequencer = threading.Thread(target=self._sequence, name="speaker-sequencer", daemon=True)
+        self._sequencer.start()
+
+    @property
+    def settings(self) -> VoiceSettings:
+        return self._settings
+
+    @property
+    def device_name(self) -> str:
+        return self._output.device_name
+
+    @property
+    def sample_rate(self) -> int:
+        return self._output.rate
+
+    @property
+    def output_latency(self) -> float:
+        """Seconds from the stream to the speaker, as PortAudio reports it when the stream opened."""
+        return self._output.latency
+
+    @property
+    def underflows(self) -> int:
+        """How many times the device ran dry (a crackle); for benchmarks and diagnostics."""
+        return self._output.underflows
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Render these phrases in the background (numbers, fixed phrases, the routine's lines)."""
+        fresh = [text for text in texts if text not in self._prepared]
+        self._prepared.update(dict.fromkeys(fresh))
+        self._renderer.prepare(fresh, self.voice.id, self._settings.rate)
+
+    def say(self, utterance: Say) -> None:
+        with self._lock:
+            if self._failed:
+                self._report(SpeechDone(utterance.utterance_id, self._clock.now()))
+                return
+            self._pending[utterance.utterance_id] = None
+            generation = self._generation
+            rate = self._settings.rate
+        future = self._renderer.request(utterance.text, self.voice.id, rate)
+        self._queue.put((generation, utterance, future))
+
+    def cue(self, earcon: Earcon) -> None:
+        if not self._failed:
+            self._output.play_earcon(earcon_samples(earcon, self._output.rate))
+
+    def silence(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._output.cut()
+            dropped = list(self._pending)
+            self._pending.clear()
+            now = self._clock.now()
+            for utterance_id in dropped:
+                self._report(SpeechDone(utterance_id, now))
+        self._wake.set()
+
+    def adjust(self, setting: VoiceSetting, steps: int) -> None:
+        """One step per unit: ±20 words per minute, ±3 dB; applied now and saved for next time."""
+        with self._lock:
+            old, self._settings = self._settings, self._settings.adjusted(setting, steps)
+            new = self._settings
+        if new == old:
+            return
+        self._output.gain = new.volume
+        if new.rate != old.rate:
+            self._renderer.prepare(self._prepared, self.voice.id, new.rate)
+        if self._persist is not None:
+            try:
+                self._persist(new)
+            except OSError as error:
+                log.warning("could not save the voice settings: %s", error)
+
+    def close(self) -> None:
+        self.silence()
+        self._queue.put(None)
+        self._output.close()
+        self._renderer.close()
+        self._sequencer.join(timeout=1.0)
+
+    # The sequencer thread.
+
+    def _sequence(self) -> None:
+        while (item := self._queue.get()) is not None:
+            generation, utterance, future = item
+            if generation != self._generation:
+                continue  # silenced before its turn; already reported
+            samples = self._samples_for(utterance, future, generation)
+            with self._lock:
+                if generation != self._generation or self._failed:
+                    continue
+                self._output.play_voice(utterance.utterance_id, samples, utterance.text)
+
+    def _samples_for(self, utterance: Say, future: Future[Rendered], generation: int) -> np.ndarray:
+        """The utterance's samples at the stream's rate; empty when it cannot be rendered in time."""
+        future.add_done_callback(lambda _: self._wake.set())
+        deadline = time.monotonic() + self._renderer.timeout
+        while not future.done() and generation == self._generation and not self._renderer.hung:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self._wake.wait(remaining)
+            self._wake.clear()
+        if not future.done():
+            if generation == self._generation:
+                log.warning(
+                    "speech for %r took over %g s; shown as text only", utterance.text, self._renderer.timeout
+                )
+                self._notice_speech(working=not self._renderer.hung)
+            return np.zeros(0, dtype=np.float32)
+        try:
+            rendered = future.result()
+        except SpeechFailed:  # already logged by the renderer
+            self._notice_speech(working=not self._renderer.hung)
+            return np.zeros(0, dtype=np.float32)
+        self._notice_speech(working=True)
+        return self._output.convert(rendered.samples, rendered.rate)
+
+    def _notice_speech(self, working: bool) -> None:
+        """Tell the player once when synthesis gets stuck (lines become text only) and once when it is back."""
+        if working == (not self._speech_stuck):
+            return
+        self._speech_stuck = not working
+        message = (
+            "Speech is back." if working else "The speech engine is not responding; lines are shown as text."
+        )
+        self._report(DeviceNotice("speaker", working, message, self._clock.now()))
+
+    # Called on the output's notifier thread.
+
+    def _on_clip(self, event: ClipStarted | ClipEnded) -> None:
+        if isinstance(event, ClipStarted):
+            self._own_voice.started(event.label, event.at)
+            self._report(SpeechStarted(event.clip_id, event.at))
+            return
+        if event.heard:
+            self._own_voice.ended(event.at)
+        with self._lock:
+            if event.clip_id in self._pending:
+                del self._pending[event.clip_id]
+                self._report(SpeechDone(event.clip_id, self._clock.now()))
+
+    def _on_failure(self, message: str) -> None:
+        with self._lock:
+            self._failed = True
+            now = self._clock.now()
+            self._report(DeviceNotice("speaker", False, f"{message} Carrying on in text.", now))
+            for utterance_id in self._pending:
+                self._report(SpeechDone(utterance_id, now))
+            self._pending.clear()
+        self._own_voice.ended(now)  # a no-op unless an utterance was audible when the device died
+
+
+def open_speaker(
+    report: Report,
+    clock: Clock,
+    own_voice: OwnVoice,
+    settings: VoiceSettings,
+    device: int | str | None = None,
+    *,
+    language: str = "en",
+    persist: Callable[[VoiceSettings], None] | None = None,
+) -> SoundDeviceSpeaker:
+    """The player's speaker, caching phrases in the user cache folder and saving adjustments to the user
+    config folder (or through `persist`).
+
+    Raises AudioUnavailable (no PortAudio, no device, no speech engine: one sentence, fall back to
+    text) or UnknownVoice (the settings name a voice that is not installed: a usage error).
+    """
+    return SoundDeviceSpeaker(
+        report,
+        clock,
+        own_voice,
+        settings,
+        device,
+        language=language,
+        persist=persist if persist is not None else SettingsFile().save,
+        cache_dir=default_cache_dir(),
+    )

@@ -1,0 +1,120 @@
+"""`voiceguide hear FILE.wav...`: the live recognizer run over recordings, for checks and tuning.
+
+Each file goes through the same CommandRecognizer as the microphone, from a fresh state, in
+0.1 s chunks as if heard live, only as fast as the CPU allows. One JSON line per command.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import wave
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from voiceguide.adapters.models import NoListenerError, choose_engine, load_engine
+from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
+
+CHUNK_SECONDS = 0.1
+EXIT_INVALID = 65
+EXIT_NOT_FOUND = 66
+EXIT_NO_ENGINE = 69
+
+
+class BadAudio(ValueError):
+    """A file that is not a 16-bit mono WAV; the message names the file and the problem."""
+
+
+def read_wav(path: Path) -> bytes:
+    """16 kHz mono int16 samples of a 16-bit mono WAV (other sample rates are resampled)."""
+    try:
+        with wave.open(str(path), "rb") as source:
+            channels, width, rate = source.getnchannels(), source.getsampwidth(), source.getframerate()
+            frames = source.readframes(source.getnframes())
+    except (wave.Error, EOFError) as error:
+        raise BadAudio(f"{path}: not a WAV file ({error}).") from error
+    if channels != 1 or width != 2:
+        raise BadAudio(f"{path}: needs 16-bit mono audio, found {8 * width}-bit with {channels} channels.")
+    if rate == SAMPLE_RATE:
+        return frames
+    samples = np.frombuffer(frames, dtype=np.int16).astype(np.float64)
+    times = np.arange(0, len(samples) / rate, 1 / SAMPLE_RATE)
+    resampled = np.interp(times, np.arange(len(samples)) / rate, samples)
+    return np.clip(np.round(resampled), -32768, 32767).astype(np.int16).tobytes()
+
+
+def chunks(pcm: bytes, seconds: float = CHUNK_SECONDS) -> Iterator[bytes]:
+    size = 2 * round(SAMPLE_RATE * seconds)
+    for offset in range(0, len(pcm), size):
+        yield pcm[offset : offset + size]
+
+
+def recognize(
+    engine: Engine, pcm: bytes, tuning: Tuning | None = None, numbers: bool = False
+) -> list[Outcome]:
+    """Every outcome (accepted or not) of one recording, with times as positions in the audio."""
+    recognizer = CommandRecognizer(engine, tuning=tuning)
+    recognizer.expect_numbers(numbers)
+    outcomes: list[Outcome] = []
+    position = 0
+    for chunk in chunks(pcm):
+        position += len(chunk) // 2
+        outcomes += recognizer.feed(chunk, position / SAMPLE_RATE)
+    # A recording that stops mid-word: pretend the person then fell silent.
+    silence = bytes(2 * round(SAMPLE_RATE * (recognizer.tuning.hangover + CHUNK_SECONDS)))
+    outcomes += recognizer.feed(silence, (position + len(silence) // 2) / SAMPLE_RATE)
+    return outcomes + recognizer.flush()
+
+
+def outcome_line(name: str, outcome: Outcome) -> str:
+    heard = outcome.command.value if outcome.command is not None else None
+    record: dict[str, object] = {"file": name, "command": heard, "text": outcome.text}
+    if outcome.number is not None:
+        record["number"] = outcome.number
+    record |= {"at": round(outcome.position, 2), "confidence": round(outcome.confidence, 2)}
+    return json.dumps(record, ensure_ascii=False)
+
+
+def hear(
+    files: Sequence[str | Path],
+    engine: str | None = None,
+    language: str = "en",
+    model: str | Path | None = None,
+    numbers: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Run the recognizer over each file and print the commands; returns the exit code.
+
+    Every file is tried; the exit code is that of the first failure (66 missing, 65 bad audio,
+    69 no engine), else 0.
+    """
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        choice = choose_engine(language, engine, Path(model) if model else None)
+        loaded = load_engine(choice)
+    except NoListenerError as error:
+        err.write(f"{error}\n")
+        return EXIT_NO_ENGINE
+    status = 0
+    for name in files:
+        path = Path(name)
+        if not path.is_file():
+            err.write(f"{path}: no such file.\n")
+            status = status or EXIT_NOT_FOUND
+            continue
+        try:
+            pcm = read_wav(path)
+        except BadAudio as error:
+            err.write(f"{error}\n")
+            status = status or EXIT_INVALID
+            continue
+        for outcome in recognize(loaded, pcm, numbers=numbers):
+            if outcome.accepted:
+                out.write(outcome_line(str(name), outcome) + "\n")
+        out.flush()
+    return status

@@ -1,0 +1,347 @@
+"""Deciding which sounds are commands: segmentation, fillers, rejection and the player's own voice.
+
+Every decision about recognized speech lives here, away from the microphone and the speech engines,
+so a live stream, a WAV file (`voiceguide hear`) and a test all go through the same code. An engine
+only decodes the audio of one utterance against a small grammar and says how well it fits.
+
+Why utterances: a command must stand alone between pauses. Ordinary talk in the room is long or
+does not fit the grammar, so we cut the audio at pauses with an energy detector that follows the
+noise floor, and judge each cut as a whole: its length, its words (only one command plus filler
+words), and the engine's fit score against a per-command threshold. While the player itself is
+audible, whole-utterance matching cannot work (its voice overlaps the person's), so a keyword
+spotter listens for the barge-in commands only, and any word the player said just then is ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+
+from voiceguide.commands import (
+    PHRASES,
+    Command,
+    base_language,
+    match_number,
+    match_phrase,
+    normalize,
+)
+from voiceguide.own_voice import OwnVoice
+
+SAMPLE_RATE = 16_000
+FRAME_SAMPLES = 480  # 30 ms: the detector's step
+FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
+
+# Commands that work while the player speaks: the ones that stop it, and the safety one.
+BARGE_IN: frozenset[Command] = frozenset({Command.PAUSE, Command.STOP, Command.PAIN})
+
+
+class Mode(StrEnum):
+    """What an engine listens for in one utterance."""
+
+    COMMANDS = "commands"
+    NUMBERS = "numbers"  # commands plus the number words, during a pain check-in
+    SPOTTING = "spotting"  # barge-in phrases anywhere inside other speech
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """An engine's reading of one utterance: its words ("[unk]" for unknown speech) and fit (0..1)."""
+
+    text: str
+    confidence: float
+
+
+class Decoding(Protocol):
+    """One utterance being decoded; audio arrives in pieces as it is heard."""
+
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        """Decode more audio; a spotting decoding returns a hypothesis as soon as it hears a phrase."""
+        ...
+
+    def finish(self) -> Hypothesis | None:
+        """The utterance is over: the best reading of all of it, or None when nothing fits."""
+        ...
+
+
+class Engine(Protocol):
+    """A speech engine loaded with one language's grammars."""
+
+    name: str
+    language: str
+
+    def decode(self, mode: Mode) -> Decoding:
+        """Start decoding one utterance (one decoding per mode at a time)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The numbers behind the decisions, measured with bench/recognition.py."""
+
+    on_db: float = 10.0  # a frame this far above the background level is speech
+    off_db: float = 6.0  # an utterance ends after `hangover` frames below floor + off_db
+    onset_frames: int = 3  # speech frames among the last 5 that start an utterance
+    hangover: float = 0.24  # seconds of quiet that end an utterance
+    preroll: float = 0.3  # audio kept from before the onset, so the first sound is decoded
+    min_speech: float = 0.15  # shorter bursts are clicks and knocks
+    max_speech: float = 2.6  # longer speech is conversation, never a command
+    threshold: float = 0.6  # least engine confidence to accept a command (bench --sweep)
+    # Per-command overrides: a wrong pause or stop costs a word to resume; a missed one can hurt.
+    thresholds: Mapping[Command, float] = field(
+        default_factory=lambda: {Command.PAUSE: 0.5, Command.STOP: 0.5, Command.PAIN: 0.5}
+    )
+    spot_threshold: float = 0.5
+    echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
+
+    def needed(self, command: Command) -> float:
+        return self.thresholds.get(command, self.threshold)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one utterance came to. `rejected` says why it is not a command (None: accepted).
+
+    `at` and the speech times are on the caller's clock; `position` is seconds of audio since the
+    stream began, which `voiceguide hear` prints.
+    """
+
+    text: str
+    command: Command | None
+    number: int | None
+    confidence: float
+    at: float
+    position: float
+    speech_start: float
+    speech_end: float
+    rejected: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.rejected is None
+
+
+class _Utterance:
+    """The audio and decoding state of the utterance in progress."""
+
+    def __init__(self, start_frame: int, frames: list[bytes], decoding: Decoding | None) -> None:
+        self.start_frame = start_frame
+        self.audio: list[bytes] = frames
+        self.last_speech = start_frame
+        self.quiet = 0
+        self.decoding = decoding
+        self.spotting: Decoding | None = None
+        self.too_long = False
+        self.decided = False
+
+
+class CommandRecognizer:
+    """Turns a stream of 16 kHz mono int16 audio into command outcomes.
+
+    `feed(pcm, end_time)` takes any chunk size; `end_time` is the clock time of its last sample.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        own_voice: OwnVoice | None = None,
+        tuning: Tuning | None = None,
+    ) -> None:
+        self.engine = engine
+        self.language = engine.language
+        self.own_voice = own_voice or OwnVoice()
+        self.tuning = tuning or Tuning()
+        self._numbers = False
+        self._pending = b""
+        self._frames = 0  # frames seen since the stream began
+        self._clock_offset = 0.0  # clock time minus audio position, updated on every chunk
+        self._floor: float | None = None
+        self._recent: deque[bool] = deque(maxlen=5)
+        self._preroll: deque[bytes] = deque(maxlen=max(1, round(self.tuning.preroll / FRAME_SECONDS)))
+        self._utterance: _Utterance | None = None
+        barge = PHRASES.get(self.language) or PHRASES[base_language(self.language)]
+        self._barge_words = {c: frozenset(" ".join(barge.get(c, ())).split()) for c in BARGE_IN}
+
+    def expect_numbers(self, enabled: bool) -> None:
+        """Number words join the grammar from the next utterance on (a pain check-in)."""
+        self._numbers = enabled
+
+    def feed(self, pcm: bytes, end_time: float) -> list[Outcome]:
+        data = self._pending + pcm
+        usable = len(data) - len(data) % (2 * FRAME_SAMPLES)
+        self._pending = data[usable:]
+        self._clock_offset = end_time - (self._frames * FRAME_SAMPLES + (len(data) // 2)) / SAMPLE_RATE
+        outcomes: list[Outcome] = []
+        for offset in range(0, usable, 2 * FRAME_SAMPLES):
+            outcome = self._frame(data[offset : offset + 2 * FRAME_SAMPLES])
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    def flush(self) -> list[Outcome]:
+        """The stream ended: judge the utterance in progress, as if silence followed."""
+        if self._utterance is None:
+            return []
+        outcome = self._end_utterance()
+        return [outcome] if outcome is not None else []
+
+    # The detector, one 30 ms frame at a time.
+
+    def _frame(self, frame: bytes) -> Outcome | None:
+        samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
+        level = 10.0 * math.log10(float(np.mean(samples * samples)) + 1.0)
+        floor = self._track_floor(level)
+        loud = level > floor + self.tuning.on_db
+        self._frames += 1
+        self._recent.append(loud)
+        utterance = self._utterance
+        if utterance is None:
+            self._preroll.append(frame)
+            if sum(self._recent) >= self.tuning.onset_frames:
+                self._begin_utterance()
+            return None
+        utterance.audio.append(frame)
+        if utterance.decoding is not None:
+            utterance.decoding.feed(frame)
+        outcome = self._spot(utterance, frame)
+        if level > floor + self.tuning.off_db:
+            utterance.quiet = 0
+            if loud:
+                utterance.last_speech = self._frames
+        else:
+            utterance.quiet += 1
+        speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
+        if speech > self.tuning.max_speech and utterance.decoding is not None:
+            utterance.too_long = True
+            utterance.decoding.finish()  # stop spending CPU on conversation; the result is moot
+            utterance.decoding = None
+        if utterance.quiet * FRAME_SECONDS >= self.tuning.hangover:
+            return self._end_utterance() or outcome
+        return outcome
+
+    def _track_floor(self, level: float) -> float:
+        """The background level: follows quiet moments down at once and creeps up slowly through
+        sound. (A low percentile of recent levels cut sentences into command-sized pieces: twice the
+        false commands on the development set.)"""
+        if self._floor is None or level < self._floor:
+            self._floor = level
+        else:
+            self._floor += min(level - self._floor, 0.03 if self._utterance is None else 0.005)
+        return self._floor
+
+    def _begin_utterance(self) -> None:
+        frames = list(self._preroll)
+        self._preroll.clear()
+        onset = self._frames - sum(self._recent)
+        decoding = self.engine.decode(Mode.NUMBERS if self._numbers else Mode.COMMANDS)
+        for frame in frames:
+            decoding.feed(frame)
+        self._utterance = _Utterance(onset, frames, decoding)
+
+    def _spot(self, utterance: _Utterance, frame: bytes) -> Outcome | None:
+        """While the player is audible, listen for barge-in phrases inside whatever is heard."""
+        if utterance.decided:
+            return None
+        if utterance.spotting is None:
+            now = self._clock(self._frames)
+            if not self.own_voice.speaking(now - FRAME_SECONDS, now):
+                return None
+            utterance.spotting = self.engine.decode(Mode.SPOTTING)
+            for earlier in utterance.audio[:-1]:
+                utterance.spotting.feed(earlier)
+        hit = utterance.spotting.feed(frame)
+        if hit is None:
+            return None
+        outcome = self._judge(hit, utterance, spotted=True)
+        if outcome.accepted:
+            utterance.decided = True
+        return outcome
+
+    def _end_utterance(self) -> Outcome | None:
+        utterance = self._utterance
+        assert utterance is not None
+        self._utterance = None
+        self._recent.clear()
+        hit = utterance.spotting.finish() if utterance.spotting is not None else None
+        if utterance.decided:
+            if utterance.decoding is not None:
+                utterance.decoding.finish()  # release the engine for the next utterance
+            return None
+        if hit is not None:
+            outcome = self._judge(hit, utterance, spotted=True)
+            if outcome.accepted:
+                if utterance.decoding is not None:
+                    utterance.decoding.finish()
+                return outcome
+        speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
+        if utterance.too_long or utterance.decoding is None:
+            return self._outcome(utterance, "", None, None, 0.0, "too long for a command")
+        hypothesis = utterance.decoding.finish()
+        if speech < self.tuning.min_speech:
+            return self._outcome(utterance, "", None, None, 0.0, "too short for a word")
+        if hypothesis is None:
+            return self._outcome(utterance, "", None, None, 0.0, "nothing in the grammar fits")
+        return self._judge(hypothesis, utterance, spotted=False)
+
+    # The decision.
+
+    def _judge(self, hypothesis: Hypothesis, utterance: _Utterance, spotted: bool) -> Outcome:
+        text = normalize(hypothesis.text.replace("[unk]", " ")) if spotted else hypothesis.text
+        words = normalize(text).split()
+        confidence = hypothesis.confidence
+        command = self._spotted_command(words) if spotted else match_phrase(text, self.language)
+        number = match_number(text, self.language) if self._numbers and not spotted else None
+        start = self._clock(utterance.start_frame)
+        end = self._clock(utterance.last_speech)
+        if "[unk]" in hypothesis.text and not spotted:
+            return self._outcome(
+                utterance, hypothesis.text, command, number, confidence, "words outside the grammar"
+            )
+        if command is None and number is None:
+            return self._outcome(utterance, text, None, None, confidence, "not a command")
+        if confidence < (self.tuning.spot_threshold if spotted else self._needed(command)):
+            return self._outcome(utterance, text, command, number, confidence, "too unsure")
+        if self.own_voice.said_any(set(words), start, end, self.tuning.echo_tail):
+            return self._outcome(utterance, text, command, number, confidence, "the player said it")
+        player_audible = self.own_voice.speaking(start, end)
+        if player_audible and not spotted and command not in BARGE_IN:
+            return self._outcome(utterance, text, command, number, confidence, "the player was speaking")
+        return self._outcome(utterance, text, command, number, confidence, None)
+
+    def _needed(self, command: Command | None) -> float:
+        return self.tuning.threshold if command is None else self.tuning.needed(command)
+
+    def _spotted_command(self, words: list[str]) -> Command | None:
+        said = set(words)
+        return next((c for c, vocabulary in self._barge_words.items() if said & vocabulary), None)
+
+    def _outcome(
+        self,
+        utterance: _Utterance,
+        text: str,
+        command: Command | None,
+        number: int | None,
+        confidence: float,
+        rejected: str | None,
+    ) -> Outcome:
+        position = self._frames * FRAME_SECONDS
+        return Outcome(
+            text=text,
+            command=command,
+            number=number,
+            confidence=round(confidence, 3),
+            at=self._clock(self._frames),
+            position=position,
+            speech_start=utterance.start_frame * FRAME_SECONDS,
+            speech_end=utterance.last_speech * FRAME_SECONDS,
+            rejected=rejected,
+        )
+
+    def _clock(self, frame: int) -> float:
+        """The clock time at the end of `frame`."""
+        return frame * FRAME_SECONDS + self._clock_offset
