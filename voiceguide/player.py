@@ -57,6 +57,7 @@ class Player:
         self._awaiting: str | None = None
         self.outcome: str | None = None
         self._notices_said = 0
+        self._logged_state: dict[str, object] = {}
 
     def run(self) -> str:
         """Play the routine to its end; returns how it ended (finished, quit, stopped_for_pain)."""
@@ -108,9 +109,11 @@ class Player:
                     if self._history:
                         self._history.close(effect.outcome)
                     self.outcome = effect.outcome
-        if effects:
-            paused = str(self.engine.paused) if self.engine.paused else None
-            self._log(now, "state", phase=str(self.engine.phase), part=self.engine.index, paused=paused)
+        paused = str(self.engine.paused) if self.engine.paused else None
+        state = {"phase": str(self.engine.phase), "part": self.engine.index, "paused": paused}
+        if state != self._logged_state:
+            self._logged_state = state
+            self._log(now, "state", **state)
         if self.engine.awaiting != self._awaiting and self.outcome is None:
             self._awaiting = self.engine.awaiting
             if self._on_awaiting:
