@@ -14,18 +14,18 @@ from voiceguide.engine import Engine, EngineOptions, IllegalEvent
 from voiceguide.messages import Heard, SpeechDone, Tick
 from voiceguide.plan import build_plan
 from voiceguide.player import Player
-from voiceguide.routine import load_routine
+from voiceguide.routine import load_routine, parse_routine
 from voiceguide.simulation import FakeClock, SimulatedInbox
 
 SMALL = load_routine(Path(__file__).parent / "data" / "small.yaml")
 
 
-def run(script, **options) -> tuple[list[str], RecordingHistory, str]:
+def run(script, routine=SMALL, **options) -> tuple[list[str], RecordingHistory, str]:
     clock = FakeClock()
     inbox = SimulatedInbox(clock)
     speaker = RecordingSpeaker(clock, inbox)
     history = RecordingHistory()
-    engine = Engine(build_plan(SMALL), EngineOptions(**options))
+    engine = Engine(build_plan(routine), EngineOptions(**options))
     script_commands(inbox, script)
     player = Player(engine, clock=clock, inbox=inbox, speaker=speaker, console=Console(io.StringIO()),
                     history=history)
@@ -94,6 +94,14 @@ def test_plain_run_counts_repetitions_and_finishes():
         "Up.", "And down, 1.", "Up.", "And down, 2.", "Up.", "And down, 3."]
     assert said.index("Release. Switch sides.") < said.index("Calf stretch. Right side. Hold for 10 seconds. Begin.")
     assert [e.data["outcome"] for e in history.entries if e.kind == "step"] == ["done", "done", "done"]
+
+
+def test_the_last_release_is_heard_before_the_closing_words():
+    ending_on_a_hold = parse_routine(
+        "name: t\ntitle: T\nsummary: S.\nsteps:\n  - {kind: hold, name: Hold, text: Hold it., duration: 2s}\n", "t.yaml")
+    lines, _, _ = run([(3.0, C.READY)], ending_on_a_hold, checkins=False)
+    said = [line[8:] for line in lines]
+    assert said[-3:] == ["Release.", "<finish>", "That is the whole routine. Well done."]  # no <silence> between
 
 
 def test_brief_mode_speaks_short_forms_and_repeat_gives_the_full_one():

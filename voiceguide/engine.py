@@ -319,11 +319,11 @@ class Engine:
         if self.options.checkins:
             self._ask_pain("after", f"That is the whole routine. Well done. {PAIN_QUESTION}")
         else:
-            self._close("That is the whole routine. Well done.")
+            self._close("That is the whole routine. Well done.", Priority.INSTRUCTION)  # after "Release."
 
-    def _close(self, words: str) -> None:
+    def _close(self, words: str, priority: Priority = Priority.URGENT) -> None:
         self.phase = Phase.CLOSING
-        self._say(words, Priority.URGENT, gate=True)
+        self._say(words, priority, gate=True)
 
     def _outcome(self) -> str:
         if self.paused is PauseReason.QUIT:
