@@ -72,7 +72,7 @@ class LiveEvents:
 
 
 @pytest.fixture
-def playing(pulse_rig: PulseRig, tmp_path: Path) -> Iterator[tuple[ThreadInbox, LiveEvents, threading.Thread]]:  # noqa: F811
+def playing(pulse_rig: PulseRig, tmp_path: Path) -> Iterator[tuple[ThreadInbox, LiveEvents]]:  # noqa: F811
     pulse_rig.use_in_this_process()
     clock = MonotonicClock()
     inbox = ThreadInbox(clock)
@@ -86,7 +86,7 @@ def playing(pulse_rig: PulseRig, tmp_path: Path) -> Iterator[tuple[ThreadInbox, 
                     events=EventLog(events))
     thread = threading.Thread(target=player.run, daemon=True)
     thread.start()
-    yield inbox, events, thread
+    yield inbox, events
     thread.join(timeout=30)
     speaker.close()
 
@@ -103,9 +103,9 @@ def said(text: str) -> Callable[[dict], bool]:
 
 def test_pause_silences_speech_at_once_and_a_resumed_hold_ends_with_the_time_it_had_left(
     pulse_rig: PulseRig,  # noqa: F811
-    playing: tuple[ThreadInbox, LiveEvents, threading.Thread],
+    playing: tuple[ThreadInbox, LiveEvents],
 ) -> None:
-    inbox, events, thread = playing
+    inbox, events = playing
     command(inbox, Command.READY)
     opening = events.wait_for(said("Toe pull."))
     started = events.wait_for(lambda e: e["event"] == "speech_start" and e["id"] == opening["id"])

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from tests.audio.rig import PulseRig, pulse_rig  # noqa: F401 - pulse_rig is the fixture
-from tests.audio.speaking import THRESHOLD_DB, RecordedOwnVoice, last_sound, onset
+from tests.audio.speaking import THRESHOLD_DB, RecordedOwnVoice, last_sound, level_db, onset
 from voiceguide.adapters.audio_out import AudioUnavailable, list_devices
 from voiceguide.adapters.clock import MonotonicClock
 from voiceguide.adapters.speaker import SoundDeviceSpeaker
@@ -105,10 +105,6 @@ def make_speaker(pulse_rig: PulseRig, tmp_path: Path) -> Iterator[SpeakerFactory
     yield make
     for speaker in made:
         speaker.close()
-
-
-def level_db(samples: np.ndarray) -> float:
-    return float(20 * np.log10(max(1e-9, np.sqrt(np.mean(samples.astype(np.float64) ** 2)))))
 
 
 def test_the_pulse_device_is_listed(make_speaker: SpeakerFactory) -> None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from tests.audio.rig import Recording
 from voiceguide.own_voice import OwnVoice
 
 THRESHOLD_DB = -45.0
+
+
+def level_db(samples: np.ndarray) -> float:
+    """RMS level in dBFS of float samples (full scale 1.0)."""
+    return float(20 * np.log10(max(1e-9, np.sqrt(np.mean(samples.astype(np.float64) ** 2)))))
 
 
 class RecordedOwnVoice(OwnVoice):
