@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from voiceguide.adapters.silent_speaker import SilentSpeaker
+from voiceguide.adapters.speech import Pyttsx3Synthesizer, Rendered, VoiceInfo
 from voiceguide.commands import Command
 from voiceguide.messages import Earcon, Heard, HeardNumber, Log, Say, VoiceSetting
 from voiceguide.simulation import FakeClock, SimulatedInbox
@@ -51,3 +53,24 @@ class RecordingHistory:
 
     def close(self, outcome: str) -> None:
         self.outcome = outcome
+
+
+class StuckSynthesizer:
+    """Hangs on any text containing "stuck" until released, as a wedged engine would; renders the rest."""
+
+    def __init__(self, release: threading.Event) -> None:
+        self._real = Pyttsx3Synthesizer()
+        self._release = release
+
+    def voices(self) -> list[VoiceInfo]:
+        return self._real.voices()
+
+    def render(self, text: str, voice: str, rate: int) -> Rendered:
+        if "stuck" in text:
+            self._release.wait()
+        if "broken" in text:
+            raise RuntimeError("espeak-ng failed")
+        return self._real.render(text, voice, rate)
+
+    def close(self) -> None:
+        self._real.close()

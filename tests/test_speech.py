@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from tests.audio.speaking import level_db
+from tests.fakes import StuckSynthesizer
 from voiceguide.adapters.audio_out import AudioUnavailable
 from voiceguide.adapters.speech import (
     PhraseCache,
@@ -50,27 +51,6 @@ class CountingSynthesizer:
 
     def render(self, text: str, voice: str, rate: int) -> Rendered:
         self.rendered.append(text)
-        return self._real.render(text, voice, rate)
-
-    def close(self) -> None:
-        self._real.close()
-
-
-class StuckSynthesizer:
-    """Hangs on any text containing "stuck" until released, as a wedged engine would; renders the rest."""
-
-    def __init__(self, release: threading.Event) -> None:
-        self._real = Pyttsx3Synthesizer()
-        self._release = release
-
-    def voices(self) -> list[VoiceInfo]:
-        return self._real.voices()
-
-    def render(self, text: str, voice: str, rate: int) -> Rendered:
-        if "stuck" in text:
-            self._release.wait()
-        if "broken" in text:
-            raise RuntimeError("espeak-ng failed")
         return self._real.render(text, voice, rate)
 
     def close(self) -> None:

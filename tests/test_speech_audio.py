@@ -22,10 +22,10 @@ import pytest
 
 from tests.audio.rig import PulseRig, pulse_rig  # noqa: F401 - pulse_rig is the fixture
 from tests.audio.speaking import THRESHOLD_DB, RecordedOwnVoice, last_sound, level_db, onset
+from tests.fakes import StuckSynthesizer
 from voiceguide.adapters.audio_out import AudioUnavailable, list_devices
 from voiceguide.adapters.clock import MonotonicClock
 from voiceguide.adapters.speaker import SoundDeviceSpeaker
-from voiceguide.adapters.speech import Pyttsx3Synthesizer, Rendered, VoiceInfo
 from voiceguide.messages import DeviceNotice, Earcon, Priority, Say, SpeechDone, SpeechStarted, VoiceSetting
 from voiceguide.settings import SettingsFile, VoiceSettings
 
@@ -55,25 +55,6 @@ class Inbox:
 
     def empty(self) -> bool:
         return self._events.empty()
-
-
-class HangingSynthesizer:
-    """The real synthesizer, except that text containing "stuck" hangs until released (a wedged engine)."""
-
-    def __init__(self, release: threading.Event) -> None:
-        self._real = Pyttsx3Synthesizer()
-        self._release = release
-
-    def voices(self) -> list[VoiceInfo]:
-        return self._real.voices()
-
-    def render(self, text: str, voice: str, rate: int) -> Rendered:
-        if "stuck" in text:
-            self._release.wait()
-        return self._real.render(text, voice, rate)
-
-    def close(self) -> None:
-        self._real.close()
 
 
 SpeakerFactory = Callable[..., tuple[SoundDeviceSpeaker, Inbox, RecordedOwnVoice]]
@@ -238,7 +219,7 @@ def test_a_line_that_cannot_be_rendered_becomes_text_and_the_rest_goes_on(
 ) -> None:
     release = threading.Event()
     speaker, inbox, own_voice = make_speaker(
-        make_synthesizer=lambda: HangingSynthesizer(release), render_timeout=0.5
+        make_synthesizer=lambda: StuckSynthesizer(release), render_timeout=0.5
     )
     try:
         speaker.say(Say(1, "Ten.", Priority.TICK))
