@@ -44,8 +44,11 @@ class Player:
         history: History | None = None,
         events: EventLog | None = None,
         on_awaiting: Callable[[str | None], None] | None = None,
+        on_speaking: Callable[[], None] | None = None,
     ) -> None:
-        """`on_awaiting` hears what the engine waits for ("ready", "number" or None) whenever it changes."""
+        """`on_awaiting` hears what the engine waits for ("ready", "number" or None) whenever it changes;
+        `on_speaking` is called once, when the first utterance is heard (or done, for a silent speaker),
+        so slow work such as loading a speech model can wait until the person already hears something."""
         self.engine = engine
         self._clock = clock
         self._inbox = inbox
@@ -54,6 +57,7 @@ class Player:
         self._history = history
         self._events = events
         self._on_awaiting = on_awaiting
+        self._on_speaking = on_speaking
         self._awaiting: str | None = None
         self.outcome: str | None = None
         self._notices_said = 0
@@ -68,6 +72,9 @@ class Player:
             if isinstance(event, DeviceNotice):
                 self._device_notice(event, now)
                 continue
+            if isinstance(event, SpeechStarted | SpeechDone) and self._on_speaking:
+                self._on_speaking()
+                self._on_speaking = None
             if isinstance(event, SpeechStarted):
                 self._log(event.now, "speech_start", id=event.utterance_id)
                 continue

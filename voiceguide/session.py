@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Callable
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
@@ -83,33 +82,25 @@ def run_session(routine: Routine, options: argparse.Namespace, cue_mode: CueMode
         events = None
         if options.events:
             events = EventLog(resources.enter_context(options.events.open("w", encoding="utf-8")))
-        listener = _open_listener(routine, options, clock, inbox, own_voice, console)
         engine = Engine(parts, EngineOptions(brief=options.brief, checkins=options.checkins,
                                              pain_limit=routine.pain_limit, start_part=start_part))
-        if listener is not None:
-            resources.callback(listener.close)
+        voice = None if options.keys_only else VoiceControl(routine, options, clock, inbox, own_voice, console)
+        if voice is not None:
+            resources.callback(voice.close)
         player = Player(engine, clock=clock, inbox=inbox, speaker=speaker, console=console, history=history,
-                        events=events, on_awaiting=_number_words_for(listener))
+                        events=events, on_awaiting=voice.awaiting if voice else None,
+                        on_speaking=voice.start if voice else None)
         keys = KeyReader(sys.stdin, clock, inbox, language=routine.language,
                          unknown=lambda text: console.line(f"'{text}' is not a command; type h and Enter for help."))
         signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             keys.start()
-            if listener is not None:
-                listener.start()
             player.run()
         except KeyboardInterrupt:
             player.interrupted()
             console.line("Interrupted. Your session so far is saved." if history else "Interrupted.")
             return EXIT_INTERRUPTED
     return EXIT_OK
-
-
-def _number_words_for(listener: MicrophoneListener | None) -> Callable[[str | None], None] | None:
-    """Number words join the recognizer's vocabulary only while the engine waits for a number."""
-    if listener is None:
-        return None
-    return lambda awaiting: listener.expect_numbers(awaiting == "number")
 
 
 def _open_speaker(routine: Routine, options: argparse.Namespace, clock: MonotonicClock, inbox: ThreadInbox,
@@ -131,22 +122,40 @@ def _open_speaker(routine: Routine, options: argparse.Namespace, clock: Monotoni
         return SilentSpeaker(clock, inbox)
 
 
-def _open_listener(routine: Routine, options: argparse.Namespace, clock: MonotonicClock, inbox: ThreadInbox,
-                   own_voice: OwnVoice, console: Console) -> MicrophoneListener | None:
-    """The microphone listener, announced in one line; None (keys only, said once) when nothing can listen."""
-    if options.keys_only:
-        return None
-    from voiceguide.adapters.microphone import open_listener
-    from voiceguide.adapters.models import NoListenerError
+class VoiceControl:
+    """The microphone side of a session. It starts once the first words are heard, so that loading the
+    recognizer never delays them; number words join its vocabulary only while a number is asked for."""
 
-    try:
-        listener, sentence = open_listener(inbox.put, clock, own_voice, routine.language, options.input_device,
-                                           options.engine, options.model)
-    except NoListenerError as error:
-        console.line(str(error))
-        return None
-    console.line(sentence)
-    return listener
+    def __init__(self, routine: Routine, options: argparse.Namespace, clock: MonotonicClock, inbox: ThreadInbox,
+                 own_voice: OwnVoice, console: Console) -> None:
+        self._arguments = (inbox.put, clock, own_voice, routine.language, options.input_device, options.engine,
+                           options.model)
+        self._console = console
+        self._listener: MicrophoneListener | None = None
+        self._numbers = False
+
+    def start(self) -> None:
+        """Open and start the listener, saying which engine listens (or, once, that only keys work)."""
+        from voiceguide.adapters.microphone import open_listener
+        from voiceguide.adapters.models import NoListenerError
+
+        try:
+            self._listener, sentence = open_listener(*self._arguments)
+        except NoListenerError as error:
+            self._console.line(str(error))
+            return
+        self._console.line(sentence)
+        self._listener.expect_numbers(self._numbers)
+        self._listener.start()
+
+    def awaiting(self, awaiting: str | None) -> None:
+        self._numbers = awaiting == "number"
+        if self._listener is not None:
+            self._listener.expect_numbers(self._numbers)
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
 
 
 def _open_history(routine: Routine, options: argparse.Namespace, parts: tuple[Part, ...], console: Console,
