@@ -179,3 +179,16 @@ def test_no_history_records_nothing(tmp_path):
     voiceguide(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--no-checkin", "--no-history", "--history", str(database),
                stdin="ready\n")
     assert not database.exists()
+
+
+def test_a_damaged_history_is_set_aside_and_the_routine_still_runs(tmp_path):
+    database = tmp_path / "history.sqlite3"
+    database.write_bytes(b"this is not a database" * 100)
+    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--no-checkin", "--history", str(database),
+                        stdin="ready\n")
+    assert result.returncode == 0, result.stderr
+    assert "renamed to history.sqlite3.corrupt-" in result.stdout.splitlines()[0]
+    (aside,) = tmp_path.glob("history.sqlite3.corrupt-*")
+    assert aside.read_bytes() == b"this is not a database" * 100
+    assert "That is the whole routine. Well done." in result.stdout
+    assert "  tiny  " in voiceguide("history", "--history", str(database)).stdout
