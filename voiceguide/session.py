@@ -14,7 +14,7 @@ from voiceguide.adapters.silent_speaker import SilentSpeaker
 from voiceguide.console import Console
 from voiceguide.engine import Engine, EngineOptions, estimated_speech_seconds
 from voiceguide.event_log import EventLog
-from voiceguide.messages import Log, Priority, Say, SpeechDone
+from voiceguide.messages import Earcon, Log, Priority, Say, SpeechDone, VoiceSetting
 from voiceguide.own_voice import OwnVoice
 from voiceguide.plan import CueMode, Part, build_plan, spoken_texts
 from voiceguide.player import Player
@@ -23,6 +23,7 @@ from voiceguide.routine import Routine
 
 if TYPE_CHECKING:
     from voiceguide.adapters.microphone import MicrophoneListener
+    from voiceguide.adapters.speaker import SoundDeviceSpeaker
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -74,10 +75,9 @@ def run_session(routine: Routine, options: argparse.Namespace, cue_mode: CueMode
     own_voice = OwnVoice()
     parts = build_plan(routine, cue_mode)
     with ExitStack() as resources:
-        speaker = _open_speaker(routine, options, clock, inbox, own_voice, console)
+        texts = spoken_texts(parts, options.brief)
+        speaker = _open_speaker(routine, options, clock, inbox, own_voice, console, texts)
         resources.callback(speaker.close)
-        if hasattr(speaker, "prepare"):
-            speaker.prepare(spoken_texts(parts, options.brief))
         history, start_part = _open_history(routine, options, parts, console, resources)
         events = None
         if options.events:
@@ -90,8 +90,8 @@ def run_session(routine: Routine, options: argparse.Namespace, cue_mode: CueMode
         player = Player(engine, clock=clock, inbox=inbox, speaker=speaker, console=console, history=history,
                         events=events, on_awaiting=voice.awaiting if voice else None,
                         on_speaking=voice.start if voice else None)
-        keys = KeyReader(sys.stdin, clock, inbox, language=routine.language,
-                         unknown=lambda text: console.line(f"'{text}' is not a command; type h and Enter for help."))
+        keys = KeyReader(sys.stdin, clock, inbox, language=routine.language, unknown=lambda text: console.line(
+            f"'{text}' is not a command; type h and Enter for help."))
         signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             keys.start()
@@ -103,9 +103,37 @@ def run_session(routine: Routine, options: argparse.Namespace, cue_mode: CueMode
     return EXIT_OK
 
 
+class _TextOnceSilent:
+    """Speaks through the sound device until it fails, then paces the lines as text mode does, so the rest
+    of the routine keeps its rhythm instead of rushing through instructions nobody hears."""
+
+    def __init__(self, speaker: SoundDeviceSpeaker, text: SilentSpeaker) -> None:
+        self._speaker = speaker
+        self._text = text
+
+    def _current(self) -> Speaker:
+        return self._text if self._speaker.failed else self._speaker
+
+    def say(self, utterance: Say) -> None:
+        self._current().say(utterance)
+
+    def cue(self, earcon: Earcon) -> None:
+        self._current().cue(earcon)
+
+    def silence(self) -> None:
+        self._current().silence()
+
+    def adjust(self, setting: VoiceSetting, steps: int) -> None:
+        self._current().adjust(setting, steps)
+
+    def close(self) -> None:
+        self._speaker.close()
+
+
 def _open_speaker(routine: Routine, options: argparse.Namespace, clock: MonotonicClock, inbox: ThreadInbox,
-                  own_voice: OwnVoice, console: Console) -> Speaker:
-    """Speech through the chosen output device; text mode (with one sentence saying why) when there is none."""
+                  own_voice: OwnVoice, console: Console, texts: list[str]) -> Speaker:
+    """Speech through the chosen output device, rendering `texts` ahead; text mode (with one sentence
+    saying why) when there is no device."""
     if options.text:
         return SilentSpeaker(clock, inbox)
     from voiceguide.adapters.speaker import AudioUnavailable, open_speaker
@@ -114,12 +142,15 @@ def _open_speaker(routine: Routine, options: argparse.Namespace, clock: Monotoni
 
     settings = SettingsFile().load().with_overrides(options.voice, options.rate, options.volume)
     try:
-        return open_speaker(inbox.put, clock, own_voice, settings, options.output_device, language=routine.language)
+        speaker = open_speaker(inbox.put, clock, own_voice, settings, options.output_device,
+                               language=routine.language)
     except UnknownVoice as error:
         raise SessionError(str(error)) from error
     except AudioUnavailable as error:
         console.line(f"{error} Carrying on in text.")
         return SilentSpeaker(clock, inbox)
+    speaker.prepare(texts)
+    return _TextOnceSilent(speaker, SilentSpeaker(clock, inbox))
 
 
 class VoiceControl:

@@ -119,6 +119,11 @@ class SoundDeviceSpeaker:
         return self._output.latency
 
     @property
+    def failed(self) -> bool:
+        """The output device stopped working; nothing more will be heard from this speaker."""
+        return self._failed
+
+    @property
     def underflows(self) -> int:
         """How many times the device ran dry (a crackle); for benchmarks and diagnostics."""
         return self._output.underflows
