@@ -21,6 +21,10 @@ import numpy as np
 RATE = 16_000
 OUT = Path(__file__).resolve().parent / "out"
 NOISE_FLOOR_DBFS = -62.0  # a quiet room through a laptop microphone; never digital silence
+# Background talk was already going on when the command was said (a live listener hears the room
+# all along); without it a fresh recognizer would meet the talk and the command at the same time.
+TALK_BEFORE = 3.0
+VERSION = 2  # bump when the clips change, so a stale cache is never measured
 
 EN_VOICES = (
     "en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029",
@@ -140,6 +144,8 @@ def render(
     """One clip: lead-in, phrase, tail, under `condition`. Returns the audio and where the phrase ends."""
     spoken = speak(phrase, voice, speed, pitch) * rng.uniform(0.5, 1.0)
     lead, tail = int(RATE * rng.uniform(0.6, 1.0)), int(RATE * 1.0)
+    if condition.startswith("talk"):
+        lead += int(RATE * TALK_BEFORE)
     clip = np.concatenate([np.zeros(lead), spoken, np.zeros(tail)])
     clip += noise_floor(len(clip), rng)
     if condition.startswith("pink"):
@@ -162,7 +168,7 @@ def background_talk(language: str, rng: random.Random) -> np.ndarray:
 
 def build(language: str = "en", per_condition: int = 120, seed: int = 7) -> tuple[Path, list[Clip]]:
     """Generate (or reuse) the dataset; returns its folder and clips."""
-    folder = OUT / f"dataset-{language}-{per_condition}-{seed}"
+    folder = OUT / f"dataset-v{VERSION}-{language}-{per_condition}-{seed}"
     index = folder / "index.json"
     if index.is_file():
         return folder, [Clip(**entry) for entry in json.loads(index.read_text(encoding="utf-8"))]

@@ -90,7 +90,7 @@ class Tuning:
     hangover: float = 0.24  # seconds of quiet that end an utterance
     preroll: float = 0.3  # audio kept from before the onset, so the first sound is decoded
     min_speech: float = 0.15  # shorter bursts are clicks and knocks
-    max_speech: float = 2.6  # longer speech is conversation, never a command
+    max_speech: float = 1.8  # longer speech is conversation, never a command (bench: 99% of commands)
     threshold: float = 0.6  # least engine confidence to accept a command (bench --sweep)
     # Per-command overrides: a wrong pause or stop costs a word to resume; a missed one can hurt.
     thresholds: Mapping[Command, float] = field(
