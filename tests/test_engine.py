@@ -158,3 +158,11 @@ def test_a_stale_speech_done_is_ignored():
     engine.start(0.0)
     assert engine.handle(SpeechDone(999, 1.0)) == []
     assert engine.phase == "opening"
+
+
+def test_skipping_the_introduction_still_asks_the_pain_question_first():
+    lines, history, _ = run([(1.0, C.SKIP), (3.0, C.SKIP), (9.0, C.READY), (12.0, C.QUIT), (13.0, C.QUIT)])
+    said = [line[8:] for line in lines if not line.endswith(">")]
+    assert said[1] == "Before we start: how is your pain, from zero to ten?"  # the intro was cut for it
+    assert said[2] == "No answer, that is fine. Say ready when you are set."
+    assert [e.data for e in history.entries if e.kind == "pain"] == [{"phase": "before", "level": None}]

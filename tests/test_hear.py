@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import struct
 import wave
 from pathlib import Path
 
@@ -44,6 +45,24 @@ def test_each_file_starts_fresh_and_other_sample_rates_are_resampled(tmp_path: P
     out = io.StringIO()
     assert hear([slow, slow], out=out, err=io.StringIO()) == 0
     assert [json.loads(line)["command"] for line in out.getvalue().splitlines()] == ["repeat", "repeat"]
+
+
+def write_extensible(path: Path, pcm: bytes, rate: int = 16_000) -> Path:
+    """A 16-bit mono WAV with a WAVE_FORMAT_EXTENSIBLE header, as ffmpeg and some recorders write them."""
+    pcm_guid = bytes.fromhex("0100000000001000800000aa00389b71")
+    fmt = struct.pack("<HHIIHHHHI", 0xFFFE, 1, rate, 2 * rate, 2, 16, 22, 16, 0x4) + pcm_guid
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(pcm)) + pcm
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
+def test_a_wav_with_an_extensible_header_is_read(tmp_path: Path) -> None:
+    extensible = write_extensible(tmp_path / "extensible.wav", clip(0.8, speak("stop"), 1.0))
+    with pytest.raises(wave.Error):
+        wave.open(str(extensible)).close()  # what Python's wave module alone cannot read
+    out, err = io.StringIO(), io.StringIO()
+    assert hear([extensible], out=out, err=err) == 0, err.getvalue()
+    assert json.loads(out.getvalue())["command"] == "stop"
 
 
 def test_missing_file_is_66_and_the_rest_still_runs(tmp_path: Path) -> None:

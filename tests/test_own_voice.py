@@ -40,3 +40,13 @@ def test_writers_and_readers_on_different_threads() -> None:
         own.said_any({"line"}, 0.0, 5000.0)
     writer.join()
     assert own.said_any({"line"}, 1999.0, 1999.2)
+
+
+def test_the_loudest_output_block_in_a_window_is_what_may_echo() -> None:
+    own = OwnVoice(keep_blocks=4)
+    assert own.loudest_played(0.0, 10.0) == 0.0  # nothing played: nothing can echo
+    for at, power in ((1.0, 0.5), (1.012, 0.01), (1.024, 0.2), (1.036, 0.0), (1.048, 0.1)):
+        own.played(at, power)
+    assert own.loudest_played(1.01, 1.05) == 0.2
+    assert own.loudest_played(1.03, 1.04) == 0.0
+    assert own.loudest_played(0.0, 2.0) == 0.2  # the oldest block (0.5) was let go: only four are kept

@@ -109,29 +109,42 @@ def test_numbers_are_heard_only_during_a_check_in(sphinx) -> None:
     assert answer.number == 4
 
 
-def feed_with_own_voice(sphinx, pcm: bytes, own_voice: OwnVoice) -> list[Outcome]:
-    """Feed like the microphone does, the clock being the audio position."""
+def feed_with_own_voice(sphinx, pcm: bytes, own_voice: OwnVoice, played: np.ndarray | None = None) -> list[Outcome]:
+    """Feed like the microphone does, the clock being the audio position.
+
+    `played` is what the player sent to the speaker on the same timeline (int16 scale); its blocks
+    reach OwnVoice as they become audible, as the output stream reports them.
+    """
     recognizer = CommandRecognizer(sphinx, own_voice)
     outcomes: list[Outcome] = []
-    position = 0
+    position = reported = 0
     for chunk in chunks(pcm):
         position += len(chunk) // 2
+        while played is not None and reported < min(position, len(played)):
+            block = played[reported : reported + OUTPUT_BLOCK] / 32768.0
+            own_voice.played(reported / SAMPLE_RATE, float(np.mean(block * block)))
+            reported += OUTPUT_BLOCK
         outcomes += recognizer.feed(chunk, position / SAMPLE_RATE)
     return outcomes + recognizer.flush()
 
 
+OUTPUT_BLOCK = 192  # 12 ms, the output stream's block
 PLAYER_LINES = ("Next, we stretch the calf", "Repeat this ten times", "Do not stop breathing")
+LAPTOP_ECHO = 0.3  # a laptop's microphone hears its own speakers about 10 dB down
 
 
-def player_track(lines: tuple[str, ...] = PLAYER_LINES) -> tuple[np.ndarray, list[tuple[str, float, float]]]:
-    """The player's speech as the microphone hears it (quieter, from the laptop speaker), and when each line played."""
+def player_track(
+    lines: tuple[str, ...] = PLAYER_LINES, echo: float = 0.5, voice: str = "en-gb", speed: int = 170
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, float, float]]]:
+    """What the player played, that as the microphone hears it (`echo` times as loud), and when each line played."""
     parts, said, at = [np.zeros(int(0.8 * SAMPLE_RATE))], [], 0.8
     for line in lines:
-        audio = speak(line, "en-gb", 170) * 0.5
+        audio = speak(line, voice, speed)
         said.append((line, at, at + len(audio) / SAMPLE_RATE))
         parts += [audio, np.zeros(int(0.7 * SAMPLE_RATE))]
         at += len(audio) / SAMPLE_RATE + 0.7
-    return np.concatenate([*parts, np.zeros(SAMPLE_RATE)]), said
+    played = np.concatenate([*parts, np.zeros(SAMPLE_RATE)])
+    return played, played * echo, said
 
 
 def told(said: list[tuple[str, float, float]]) -> OwnVoice:
@@ -143,22 +156,46 @@ def told(said: list[tuple[str, float, float]]) -> OwnVoice:
 
 
 def test_the_players_own_sentences_are_not_obeyed(sphinx) -> None:
-    track, said = player_track()
-    assert accepted(feed_with_own_voice(sphinx, clip(track), told(said))) == []
+    played, track, said = player_track()
+    assert accepted(feed_with_own_voice(sphinx, clip(track), told(said), played)) == []
 
 
 def test_pause_said_over_the_player_still_pauses(sphinx) -> None:
-    track, said = player_track()
+    played, track, said = player_track(echo=LAPTOP_ECHO)
     user = speak("pause", "en-us", 160) * 0.8
     start = int(said[2][1] * SAMPLE_RATE) + 4000  # over "Do not stop breathing"
     track[start : start + len(user)] += user
-    assert accepted(feed_with_own_voice(sphinx, clip(track), told(said))) == [Command.PAUSE]
+    assert accepted(feed_with_own_voice(sphinx, clip(track), told(said), played)) == [Command.PAUSE]
 
 
-def test_a_command_word_just_after_the_player_said_it_is_ignored(sphinx) -> None:
-    own_voice = OwnVoice()
-    own_voice.started("Repeat this ten times.", 0.2)
-    own_voice.ended(0.9)
-    pcm = clip(1.0, speak("repeat"), 1.0)
-    assert accepted(feed_with_own_voice(sphinx, pcm, own_voice)) == []
-    assert accepted(feed_with_own_voice(sphinx, pcm, OwnVoice())) == [Command.REPEAT]
+def test_a_word_of_the_player_that_sounds_like_a_command_is_known_by_its_loudness(sphinx) -> None:
+    # Heard back at a laptop's level, "a sharp pain" spots as "pause". No word of the line is a command
+    # the recognizer heard, so only the echo's level, known from what was played, tells it apart.
+    line = "Two holds for the end-to-end tests. Stop at once if you feel a sharp pain."
+    played, track, said = player_track((line,), echo=LAPTOP_ECHO, voice="en-us", speed=175)
+    fooled = feed_with_own_voice(sphinx, clip(track), told(said))
+    assert Command.PAUSE in accepted(fooled)  # the case this guards against still happens without levels
+    assert accepted(feed_with_own_voice(sphinx, clip(track), told(said), played)) == []
+
+
+def test_a_command_word_the_player_just_said_echoing_back_is_ignored(sphinx) -> None:
+    said = speak("Repeat", "en-gb", 170)
+    played = np.concatenate([np.zeros(int(0.5 * SAMPLE_RATE)), said, np.zeros(int(1.5 * SAMPLE_RATE))])
+    own_voice = told([("Repeat", 0.5, 0.5 + len(said) / SAMPLE_RATE)])
+    echo = played * 0.6  # a loud echo: a small room, the laptop close by
+    assert accepted(feed_with_own_voice(sphinx, clip(echo), own_voice, played)) == []
+    assert accepted(feed_with_own_voice(sphinx, clip(echo), OwnVoice())) == [Command.REPEAT]
+
+
+def test_an_answer_the_moment_the_player_asks_for_it_is_taken(sphinx) -> None:
+    # With headphones, nothing of "say ready" comes back: the person's "ready" right after it is theirs.
+    prompt = speak("Say ready when you are set", "en-gb", 170)
+    played = np.concatenate([np.zeros(int(0.5 * SAMPLE_RATE)), prompt, np.zeros(3 * SAMPLE_RATE)])
+    heard = np.zeros(len(played))
+    answer = speak("ready please", "en-us", 160) * 0.8
+    start = int((0.5 + len(prompt) / SAMPLE_RATE + 0.15) * SAMPLE_RATE)
+    heard[start : start + len(answer)] = answer
+    own_voice = told([("Say ready when you are set", 0.5, 0.5 + len(prompt) / SAMPLE_RATE)])
+    assert accepted(feed_with_own_voice(sphinx, clip(heard), own_voice, played)) == [Command.READY]
+
+

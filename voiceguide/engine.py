@@ -388,15 +388,31 @@ class Engine:
     def _next(self) -> None:
         if self.phase is Phase.CHECKIN:
             self._answer_pain(None)
+        elif self._before_checkin_due():
+            self._skip_to_checkin()
         elif self.phase is not Phase.CLOSING:
             self._go(self.index + 1)
 
     def _skip(self) -> None:
         if self.phase is Phase.CHECKIN:
             self._answer_pain(None)
+        elif self._before_checkin_due():
+            self._skip_to_checkin()
         elif self.phase is not Phase.CLOSING:
             step = self.part.step
             self._go(next((i for i, p in enumerate(self.parts) if p.step > step), len(self.parts)))
+
+    def _before_checkin_due(self) -> bool:
+        """Still in the introduction, with the "before" pain question not yet asked."""
+        return self.part.step == INTRO_STEP and self.options.checkins and not self._asked_before
+
+    def _skip_to_checkin(self) -> None:
+        """Leaving out the introduction's words still asks the pain question: the session's record and
+        the pain limit both need the "before" answer (which can itself be skipped)."""
+        if self.paused:
+            self._unpause()
+        self._silence()
+        self._opening_said()
 
     def _back(self) -> None:
         if self.phase not in (Phase.CLOSING, Phase.CHECKIN):

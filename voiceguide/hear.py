@@ -6,6 +6,7 @@ Each file goes through the same CommandRecognizer as the microphone, from a fres
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import wave
@@ -28,16 +29,36 @@ class BadAudio(ValueError):
     """A file that is not a 16-bit mono WAV; the message names the file and the problem."""
 
 
+WAVE_FORMAT_PCM = 1
+WAVE_FORMAT_EXTENSIBLE = 0xFFFE
+
+
+def _as_plain_pcm(data: bytes) -> bytes:
+    """The WAV with an extensible header holding PCM samples (sox and arecord write those) relabelled
+    plain PCM, which is all Python's wave module reads; any other file comes back unchanged."""
+    fmt = data.find(b"fmt ", 12)
+    if fmt < 0 or len(data) < fmt + 34:
+        return data
+    tag = int.from_bytes(data[fmt + 8 : fmt + 10], "little")
+    subformat = int.from_bytes(data[fmt + 32 : fmt + 34], "little")
+    if tag != WAVE_FORMAT_EXTENSIBLE or subformat != WAVE_FORMAT_PCM:
+        return data
+    return data[: fmt + 8] + WAVE_FORMAT_PCM.to_bytes(2, "little") + data[fmt + 10 :]
+
+
 def read_wav(path: Path) -> bytes:
     """16 kHz mono int16 samples of a 16-bit mono WAV (other sample rates are resampled)."""
     try:
-        with wave.open(str(path), "rb") as source:
+        with wave.open(io.BytesIO(_as_plain_pcm(path.read_bytes())), "rb") as source:
             channels, width, rate = source.getnchannels(), source.getsampwidth(), source.getframerate()
             frames = source.readframes(source.getnframes())
     except (wave.Error, EOFError) as error:
         raise BadAudio(f"{path}: not a WAV file ({error}).") from error
     if channels != 1 or width != 2:
-        raise BadAudio(f"{path}: needs 16-bit mono audio, found {8 * width}-bit with {channels} channels.")
+        raise BadAudio(
+            f"{path}: needs 16-bit mono audio, found {8 * width}-bit with {channels} channels;"
+            " convert it first, e.g. sox IN.wav -b 16 -c 1 OUT.wav."
+        )
     if rate == SAMPLE_RATE:
         return frames
     samples = np.frombuffer(frames, dtype=np.int16).astype(np.float64)

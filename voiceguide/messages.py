@@ -96,6 +96,21 @@ class DeviceNotice:
     now: float
 
 
+@dataclass(frozen=True)
+class NotTaken:
+    """Speech the listener heard but did not take as a command, and why; only for the --events log,
+    which is where "why didn't it hear me" gets answered."""
+
+    text: str
+    command: Command | None  # what it would have been
+    confidence: float
+    reason: str
+    now: float
+
+
+Notice = DeviceNotice | NotTaken  # for the player, not the engine
+
+
 # Effects: what the engine asks the player to do.
 
 

@@ -1,7 +1,9 @@
-"""What the player itself said and when, so the listener never obeys the player's own voice.
+"""What the player itself said and played, and when, so the listener never obeys the player's own voice.
 
-The speaker writes here from its playback thread; the listener reads from its recognition thread.
-Times are on the same monotonic clock as the rest of the player.
+The speaker writes here from its playback threads; the listener reads from its recognition thread.
+Times are on the same monotonic clock as the rest of the player. Two memories: the words of each
+utterance (a command word the player said is not a command), and the power of every block of sound
+sent to the speaker (what a microphone near the speaker will hear again, see recognition.EchoGate).
 """
 
 from __future__ import annotations
@@ -23,9 +25,27 @@ class _Spoken:
 class OwnVoice:
     """A short, thread-safe memory of the player's recent utterances."""
 
-    def __init__(self, keep: int = 64) -> None:
+    def __init__(self, keep: int = 64, keep_blocks: int = 1024) -> None:
         self._lock = threading.Lock()
         self._spoken: deque[_Spoken] = deque(maxlen=keep)
+        self._played: deque[tuple[float, float]] = deque(maxlen=keep_blocks)
+
+    def played(self, at: float, power: float) -> None:
+        """A block of output (mean square of its samples, full scale 1.0) became audible at `at`.
+
+        Called from the audio callback: a deque append, atomic under the GIL, so no lock is taken.
+        """
+        self._played.append((at, power))
+
+    def loudest_played(self, start: float, end: float) -> float:
+        """The highest block power audible between `start` and `end` (0.0 when nothing was played)."""
+        loudest = 0.0
+        for at, power in reversed(self._played.copy()):  # copy() is atomic; iteration over it is not
+            if at < start:
+                break
+            if at <= end:
+                loudest = max(loudest, power)
+        return loudest
 
     def started(self, text: str, at: float) -> None:
         """An utterance became audible at `at`."""

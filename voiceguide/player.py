@@ -22,6 +22,7 @@ from voiceguide.messages import (
     Heard,
     HeardNumber,
     Log,
+    NotTaken,
     Priority,
     Say,
     Silence,
@@ -71,6 +72,11 @@ class Player:
             now = self._clock.now()
             if isinstance(event, DeviceNotice):
                 self._device_notice(event, now)
+                continue
+            if isinstance(event, NotTaken):
+                command = str(event.command) if event.command else None
+                self._log(event.now, "not_taken", text=event.text, command=command,
+                          confidence=event.confidence, reason=event.reason)
                 continue
             if isinstance(event, SpeechStarted | SpeechDone) and self._on_speaking:
                 self._on_speaking()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from voiceguide.messages import DeviceNotice, Earcon, Event, Log, Say, VoiceSetting
+from voiceguide.messages import Earcon, Event, Log, Notice, Say, VoiceSetting
 
 
 class Clock(Protocol):
@@ -20,7 +20,7 @@ class Clock(Protocol):
 class Inbox(Protocol):
     """Where everything that happens to the player arrives, from any thread."""
 
-    def put(self, event: Event | DeviceNotice) -> None: ...
+    def put(self, event: Event | Notice) -> None: ...
 
     def put_at(self, when: float, event: Event) -> None:
         """Deliver `event` once the clock reaches `when`."""

@@ -10,6 +10,11 @@ noise floor, and judge each cut as a whole: its length, its words (only one comm
 words), and the engine's fit score against a per-command threshold. While the player itself is
 audible, whole-utterance matching cannot work (its voice overlaps the person's), so a keyword
 spotter listens for the barge-in commands only, and any word the player said just then is ignored.
+
+Words alone do not stop the player obeying itself: heard through a laptop's own speakers, "pain"
+can decode as "pause". So the recognizer also knows how loud each moment of the player's output
+was (OwnVoice.played) and learns how loud that comes back through the microphone (EchoGate): a
+command needs enough frames louder than the echo explains, which only a person in the room makes.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from voiceguide.own_voice import OwnVoice
 SAMPLE_RATE = 16_000
 FRAME_SAMPLES = 480  # 30 ms: the detector's step
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
+INT16_FULL_SCALE_DB = 20.0 * math.log10(32768.0)
+TOO_LONG = "too long for a command"
 
 # Commands that work while the player speaks: the ones that stop it, and the safety one.
 BARGE_IN: frozenset[Command] = frozenset({Command.PAUSE, Command.STOP, Command.PAIN})
@@ -98,6 +105,9 @@ class Tuning:
     )
     spot_threshold: float = 0.5
     echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
+    echo_lag: float = 0.25  # longest delay from a block being heard to its echo being captured
+    echo_margin_db: float = 6.0  # a frame this far above the expected echo has a person in it
+    person_frames: int = 3  # such frames a command needs (a command word is ten or more frames)
 
     def needed(self, command: Command) -> float:
         return self.thresholds.get(command, self.threshold)
@@ -124,6 +134,49 @@ class Outcome:
     @property
     def accepted(self) -> bool:
         return self.rejected is None
+
+
+class EchoGate:
+    """Tells a person's voice from the player's own output coming back through the microphone.
+
+    For every frame it gets the microphone's level and the loudest output block that could be
+    echoing in it (both dBFS). Their difference is the coupling: how much quieter the echo is than
+    what was played (a laptop: about -10 dB; headphones: the room's noise far below). The coupling
+    is learnt as a high percentile of recent differences, from frames where the output is loud (in
+    its quiet moments the microphone hears only the room, which says nothing about the echo) and
+    which were not the person's: someone talking over the player must not teach it that the echo is
+    louder. Until there is enough to learn from, the echo is assumed as loud as the output itself.
+    If most recent frames seem the person's, the echo itself has grown (the speaker turned up): they
+    are learnt from too.
+    """
+
+    SILENT_OUTPUT_DB = -70.0  # output quieter than this cannot be heard back
+    LEARN_FROM_DB = -45.0  # output at least this loud (speech is about -20 dBFS) shows the coupling
+
+    def __init__(self, margin_db: float, history: int = 500, warmup: int = 15, percentile: float = 90.0) -> None:
+        self._margin = margin_db
+        self._differences: deque[float] = deque(maxlen=history)
+        self._recent_person: deque[bool] = deque(maxlen=100)
+        self._warmup = warmup
+        self._percentile = percentile
+        self.coupling_db = 0.0
+
+    def person(self, heard_db: float, played_db: float) -> bool:
+        """Whether this frame holds more than the echo of the player's output."""
+        if played_db < self.SILENT_OUTPUT_DB:
+            return True
+        difference = heard_db - played_db
+        louder = difference > self.coupling_db + self._margin
+        if played_db >= self.LEARN_FROM_DB:
+            self._recent_person.append(louder)
+            if not louder or 2 * sum(self._recent_person) > self._recent_person.maxlen:
+                self._learn(difference)
+        return louder
+
+    def _learn(self, difference: float) -> None:
+        self._differences.append(difference)
+        if len(self._differences) >= self._warmup:
+            self.coupling_db = float(np.percentile(self._differences, self._percentile))
 
 
 class _Utterance:
@@ -164,6 +217,9 @@ class CommandRecognizer:
         self._recent: deque[bool] = deque(maxlen=5)
         self._preroll: deque[bytes] = deque(maxlen=max(1, round(self.tuning.preroll / FRAME_SECONDS)))
         self._utterance: _Utterance | None = None
+        self._echo = EchoGate(self.tuning.echo_margin_db)
+        # Per recent frame: None when quiet, else whether it is louder than the echo explains.
+        self._voiced: deque[bool | None] = deque(maxlen=round(self.tuning.max_speech / FRAME_SECONDS))
         barge = PHRASES.get(self.language) or PHRASES[base_language(self.language)]
         self._barge_words = {c: frozenset(" ".join(barge.get(c, ())).split()) for c in BARGE_IN}
 
@@ -199,6 +255,8 @@ class CommandRecognizer:
         loud = level > floor + self.tuning.on_db
         self._frames += 1
         self._recent.append(loud)
+        person = self._echo.person(level - INT16_FULL_SCALE_DB, self._played_db())
+        self._voiced.append(person if loud else None)
         utterance = self._utterance
         if utterance is None:
             self._preroll.append(frame)
@@ -223,6 +281,12 @@ class CommandRecognizer:
         if utterance.quiet * FRAME_SECONDS >= self.tuning.hangover:
             return self._end_utterance() or outcome
         return outcome
+
+    def _played_db(self) -> float:
+        """The loudest output that can be echoing in the frame just taken (dBFS)."""
+        end = self._clock(self._frames)
+        power = self.own_voice.loudest_played(end - FRAME_SECONDS - self.tuning.echo_lag, end + FRAME_SECONDS)
+        return 10.0 * math.log10(power + 1e-12)
 
     def _track_floor(self, level: float) -> float:
         """The background level: follows quiet moments down at once and creeps up slowly through
@@ -280,7 +344,7 @@ class CommandRecognizer:
                 return outcome
         speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
         if utterance.too_long or utterance.decoding is None:
-            return self._outcome(utterance, "", None, None, 0.0, "too long for a command")
+            return self._outcome(utterance, "", None, None, 0.0, TOO_LONG)
         hypothesis = utterance.decoding.finish()
         if speech < self.tuning.min_speech:
             return self._outcome(utterance, "", None, None, 0.0, "too short for a word")
@@ -306,12 +370,25 @@ class CommandRecognizer:
             return self._outcome(utterance, text, None, None, confidence, "not a command")
         if confidence < (self.tuning.spot_threshold if spotted else self._needed(command)):
             return self._outcome(utterance, text, command, number, confidence, "too unsure")
-        if self.own_voice.said_any(set(words), start, end, self.tuning.echo_tail):
+        person, voiced = self._person_frames(utterance)
+        if person < self.tuning.person_frames:
+            return self._outcome(utterance, text, command, number, confidence, "only the player's echo")
+        # Mostly the player's echo with a little more: its words are not commands. Mostly louder than
+        # the echo: a person answering the player's "say ready" the moment it ends.
+        mostly_echo = 2 * person < voiced
+        if mostly_echo and self.own_voice.said_any(set(words), start, end, self.tuning.echo_tail):
             return self._outcome(utterance, text, command, number, confidence, "the player said it")
         player_audible = self.own_voice.speaking(start, end)
         if player_audible and not spotted and command not in BARGE_IN:
             return self._outcome(utterance, text, command, number, confidence, "the player was speaking")
         return self._outcome(utterance, text, command, number, confidence, None)
+
+    def _person_frames(self, utterance: _Utterance) -> tuple[int, int]:
+        """Of the utterance's loud frames (in at most its last `max_speech` seconds): how many are louder
+        than the echo explains, and how many there are."""
+        count = min(len(self._voiced), self._frames - utterance.start_frame)
+        frames = list(self._voiced)[len(self._voiced) - count :]
+        return sum(voiced is True for voiced in frames), sum(voiced is not None for voiced in frames)
 
     def _needed(self, command: Command | None) -> float:
         return self.tuning.threshold if command is None else self.tuning.needed(command)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 import itertools
 
-from voiceguide.messages import DeviceNotice, Event
+from voiceguide.messages import Event, Notice
 
 
 class FakeClock:
@@ -29,16 +29,16 @@ class SimulatedInbox:
 
     def __init__(self, clock: FakeClock) -> None:
         self._clock = clock
-        self._queue: list[tuple[float, int, Event | DeviceNotice]] = []
+        self._queue: list[tuple[float, int, Event | Notice]] = []
         self._order = itertools.count()
 
-    def put(self, event: Event | DeviceNotice) -> None:
+    def put(self, event: Event | Notice) -> None:
         self.put_at(self._clock.time, event)
 
-    def put_at(self, when: float, event: Event | DeviceNotice) -> None:
+    def put_at(self, when: float, event: Event | Notice) -> None:
         heapq.heappush(self._queue, (max(when, self._clock.time), next(self._order), event))
 
-    def wait(self, until: float | None) -> Event | DeviceNotice | None:
+    def wait(self, until: float | None) -> Event | Notice | None:
         if self._queue and (until is None or self._queue[0][0] <= until):
             when, _, event = heapq.heappop(self._queue)
             self._clock.time = max(self._clock.time, when)

@@ -124,7 +124,8 @@ class AudioOutput:
     """The running output stream. Thread-safe to call from any thread; events arrive on the notifier thread.
 
     `on_event` gets ClipStarted/ClipEnded in order; `on_failure` gets one sentence, once, when the
-    device stops working (after which nothing else is reported).
+    device stops working (after which nothing else is reported). `on_block`, called on the audio
+    thread, gets the time each block is heard and its power (mean square): what may echo back.
     """
 
     def __init__(
@@ -135,12 +136,14 @@ class AudioOutput:
         device: int | str | None = None,
         preferred_rate: int = 22050,
         block_seconds: float = 0.012,
+        on_block: Callable[[float, float], None] | None = None,
     ) -> None:
         sd = _import_sounddevice()
         self._portaudio_error: type[Exception] = sd.PortAudioError
         self._clock = clock
         self._on_event = on_event
         self._on_failure = on_failure
+        self._on_block = on_block
         self._commands: deque[tuple[str, Any]] = deque()
         self._events: queue.SimpleQueue[ClipStarted | ClipEnded | _Failed] = queue.SimpleQueue()
         self._voices: deque[_Clip] = deque()
@@ -260,6 +263,8 @@ class AudioOutput:
         self._earcons = [earcon for earcon in self._earcons if earcon.offset < earcon.end]
         np.clip(mix, -1.0, 1.0, out=mix)
         out[:] = mix[:, None]
+        if self._on_block is not None:
+            self._on_block(heard_at, float(np.dot(mix, mix)) / max(frames, 1))
 
     def _apply(self, command: str, argument: Any, heard_at: float) -> None:
         if command == "voice":

@@ -8,7 +8,7 @@ import threading
 import time
 from collections import deque
 
-from voiceguide.messages import DeviceNotice, Event
+from voiceguide.messages import Event, Notice
 
 
 class MonotonicClock:
@@ -22,21 +22,21 @@ class ThreadInbox:
     def __init__(self, clock: MonotonicClock) -> None:
         self._clock = clock
         self._changed = threading.Condition()
-        self._ready: deque[Event | DeviceNotice] = deque()
-        self._later: list[tuple[float, int, Event | DeviceNotice]] = []
+        self._ready: deque[Event | Notice] = deque()
+        self._later: list[tuple[float, int, Event | Notice]] = []
         self._order = itertools.count()
 
-    def put(self, event: Event | DeviceNotice) -> None:
+    def put(self, event: Event | Notice) -> None:
         with self._changed:
             self._ready.append(event)
             self._changed.notify()
 
-    def put_at(self, when: float, event: Event | DeviceNotice) -> None:
+    def put_at(self, when: float, event: Event | Notice) -> None:
         with self._changed:
             heapq.heappush(self._later, (when, next(self._order), event))
             self._changed.notify()
 
-    def wait(self, until: float | None) -> Event | DeviceNotice | None:
+    def wait(self, until: float | None) -> Event | Notice | None:
         with self._changed:
             while True:
                 now = self._clock.now()

@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from voiceguide.adapters.models import EngineChoice, NoListenerError, choose_engine, load_engine
-from voiceguide.messages import DeviceNotice, Event, Heard, HeardNumber
+from voiceguide.messages import DeviceNotice, Event, Heard, HeardNumber, Notice, NotTaken
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
-from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
+from voiceguide.recognition import SAMPLE_RATE, TOO_LONG, CommandRecognizer, Engine, Outcome, Tuning
 
 BLOCK_SECONDS = 0.1
 DEVICE = "microphone"
 
-Report = Callable[[Event | DeviceNotice], None]
+Report = Callable[[Event | Notice], None]
 Callback = Callable[[bytes], None]
 
 
@@ -184,6 +184,10 @@ class MicrophoneListener:
             for outcome in recognizer.feed(pcm, at):
                 if outcome.accepted:
                     self._report(_event(outcome))
+                elif outcome.text or outcome.rejected == TOO_LONG:
+                    self._report(
+                        NotTaken(outcome.text, outcome.command, outcome.confidence, outcome.rejected or "", outcome.at)
+                    )
         recognizer.flush()  # ends the engine's utterance; half a word is not a command
         while not self._blocks.empty():
             self._blocks.get_nowait()

@@ -87,7 +87,7 @@ class SoundDeviceSpeaker:
         self._renderer = Renderer(make_synthesizer, PhraseCache(cache_dir), render_timeout)
         self._renderer.start()
         try:
-            self._output = AudioOutput(clock, self._on_clip, self._on_failure, device)
+            self._output = AudioOutput(clock, self._on_clip, self._on_failure, device, on_block=own_voice.played)
         except AudioUnavailable:
             self._renderer.close()
             raise
