@@ -104,6 +104,7 @@ class Tuning:
         default_factory=lambda: {Command.PAUSE: 0.5, Command.STOP: 0.5, Command.PAIN: 0.5}
     )
     spot_threshold: float = 0.5
+    spot_window: float = 0.3  # a spotted phrase counts if the player was audible this shortly before it
     echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
     echo_lag: float = 0.25  # longest delay from a block being heard to its echo being captured
     echo_margin_db: float = 6.0  # a frame this far above the expected echo has a person in it
@@ -319,12 +320,19 @@ class CommandRecognizer:
             for earlier in utterance.audio[:-1]:
                 utterance.spotting.feed(earlier)
         hit = utterance.spotting.feed(frame)
-        if hit is None:
+        if hit is None or not self._player_just_heard(self._frames):
             return None
         outcome = self._judge(hit, utterance, spotted=True)
         if outcome.accepted:
             utterance.decided = True
         return outcome
+
+    def _player_just_heard(self, frame: int) -> bool:
+        """Whether the player was audible shortly before `frame` ended. Spotting is for words said over
+        the player; once it has fallen silent, the whole utterance is decoded instead, which is far
+        less easily fooled (a spotter finds "stop" in "next please")."""
+        end = self._clock(frame)
+        return self.own_voice.speaking(end - self.tuning.spot_window, end)
 
     def _end_utterance(self) -> Outcome | None:
         utterance = self._utterance
@@ -336,7 +344,7 @@ class CommandRecognizer:
             if utterance.decoding is not None:
                 utterance.decoding.finish()  # release the engine for the next utterance
             return None
-        if hit is not None:
+        if hit is not None and self._player_just_heard(utterance.last_speech):
             outcome = self._judge(hit, utterance, spotted=True)
             if outcome.accepted:
                 if utterance.decoding is not None:

@@ -23,13 +23,15 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import wave
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -42,6 +44,7 @@ SOURCE = "mic"
 MONITOR_RATE = 16000
 MIC_RATE = 16000
 _CHUNK_SECONDS = 0.01
+_LEAK_JITTER_SAMPLES = round(MIC_RATE * 0.03)  # parec delivers the monitor in ~10 ms bursts
 
 
 class RigError(RuntimeError):
@@ -119,18 +122,31 @@ class MonitorRecorder:
         self._chunks: list[bytes] = []
         self._bytes = 0
         self._start = float("inf")
+        self._listeners: list[Callable[[np.ndarray], None]] = []
         self._thread = threading.Thread(target=self._read, name="rig-monitor", daemon=True)
         self._thread.start()
 
     def _read(self) -> None:
         stream = self._process.stdout
         assert stream is not None
+        pending = b""  # parec may split a sample between reads
         while chunk := stream.read1(4096):  # type: ignore[attr-defined]
             arrived = time.monotonic()
             with self._lock:
                 self._chunks.append(chunk)
                 self._bytes += len(chunk)
                 self._start = min(self._start, arrived - self._bytes / 4 / self.rate)
+                listeners = list(self._listeners)
+            pending += chunk
+            whole = len(pending) // 4 * 4
+            samples, pending = np.frombuffer(pending[:whole], dtype="<f4"), pending[whole:]
+            for listener in listeners:
+                listener(samples)
+
+    def listen(self, listener: Callable[[np.ndarray], None] | None) -> None:
+        """Hand every recorded chunk (float samples) to `listener` as it arrives; None stops it."""
+        with self._lock:
+            self._listeners = [listener] if listener else []
 
     def wait_for_audio(self, timeout: float = 5.0) -> None:
         """Block until the first samples arrived, so later recordings start from a dated sample."""
@@ -178,7 +194,8 @@ class MonitorRecorder:
 
 
 class MicrophoneFeeder:
-    """Writes the microphone's FIFO in real time: a noise floor, plus any clip queued with `play`.
+    """Writes the microphone's FIFO in real time: a noise floor, plus any clip queued with `play`, plus
+    (when `leak` is set) what the speaker plays, as a laptop's microphone hears its own speakers.
 
     Chunks are paced against deadlines on the monotonic clock (never by adding up sleeps), so the
     pipe source runs at real speed and a clip's start time is known to within one chunk.
@@ -191,11 +208,13 @@ class MicrophoneFeeder:
         self._lock = threading.Lock()
         self._pending: list[tuple[np.ndarray, threading.Event, list[float]]] = []
         self._playing: list[tuple[np.ndarray, int]] = []
+        self._leak_gain = 0.0
+        self._leaked: deque[np.ndarray] = deque()
+        self._leaked_count = 0
+        self._leak_primed = False
         self._stop = threading.Event()
-        # Non-blocking, with the smallest pipe buffer: while nobody records the microphone PulseAudio does not
-        # read the FIFO, and audio nobody captured must be lost (as with a real microphone), not queued up.
-        self._fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        fcntl.fcntl(self._fd, fcntl.F_SETPIPE_SZ, 4096)
+        self._fd: int | None = None
+        self.attach(fifo)
         self._thread = threading.Thread(target=self._run, name="rig-microphone", daemon=True)
         self._thread.start()
 
@@ -215,6 +234,63 @@ class MicrophoneFeeder:
             time.sleep(max(0.0, when[0] + len(samples) / self.rate - time.monotonic()) + _CHUNK_SECONDS)
         return when[0]
 
+    def leak(self, gain: float) -> None:
+        """Mix the speaker's monitor into the microphone at `gain` (0 turns the leak off); the monitor calls
+        `speaker_played` with what it records."""
+        with self._lock:
+            self._leak_gain = gain
+            self._leaked.clear()
+            self._leaked_count = 0
+            self._leak_primed = False
+
+    def speaker_played(self, samples: np.ndarray) -> None:
+        with self._lock:
+            if self._leak_gain:
+                self._leaked.append(samples)
+                self._leaked_count += len(samples)
+
+    def attach(self, fifo: Path) -> None:
+        """Write to this FIFO from now on (the pipe source made it anew after being loaded again).
+
+        Non-blocking, with the smallest pipe buffer: while nobody records the microphone PulseAudio does not
+        read the FIFO, and audio nobody captured must be lost (as with a real microphone), not queued up.
+        """
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 4096)
+        with self._lock:
+            self._fd = fd
+
+    def detach(self) -> None:
+        """Stop writing, as a microphone that was pulled out."""
+        with self._lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def _take_leak(self, size: int) -> np.ndarray | None:
+        """`size` samples of the speaker, delayed by a little jitter buffer (the monitor arrives in bursts)."""
+        if not self._leak_gain:
+            return None
+        if not self._leak_primed:
+            self._leak_primed = self._leaked_count >= _LEAK_JITTER_SAMPLES
+            return None
+        if self._leaked_count < size:
+            self._leak_primed = False  # ran dry: a few milliseconds of gap, then primed again
+            return None
+        out = np.empty(size, dtype=np.float32)
+        filled = 0
+        while filled < size:
+            head = self._leaked[0]
+            count = min(size - filled, len(head))
+            out[filled : filled + count] = head[:count]
+            filled += count
+            if count == len(head):
+                self._leaked.popleft()
+            else:
+                self._leaked[0] = head[count:]
+        self._leaked_count -= size
+        return out * self._leak_gain
+
     def _run(self) -> None:
         size = round(self.rate * _CHUNK_SECONDS)
         deadline = time.monotonic()
@@ -226,6 +302,9 @@ class MicrophoneFeeder:
                     started.set()
                     self._playing.append((samples, 0))
                 self._pending.clear()
+                leaked = self._take_leak(size)
+            if leaked is not None:
+                chunk += leaked
             still: list[tuple[np.ndarray, int]] = []
             for samples, offset in self._playing:
                 part = samples[offset : offset + size]
@@ -234,19 +313,21 @@ class MicrophoneFeeder:
                     still.append((samples, offset + size))
             self._playing = still
             pcm = (np.clip(chunk, -1.0, 1.0) * 32767).astype("<i2").tobytes()
-            try:
-                os.write(self._fd, pcm)
-            except BlockingIOError:
-                pass  # nobody is recording the microphone just now
-            except OSError:
-                return  # the server is gone (a test may stop it on purpose)
+            with self._lock:  # detach() must not close the descriptor under a write
+                try:
+                    if self._fd is not None:
+                        os.write(self._fd, pcm)
+                except BlockingIOError:
+                    pass  # nobody is recording the microphone just now
+                except OSError:
+                    pass  # the pipe source is gone (a test unloads it or stops the server on purpose)
             deadline += _CHUNK_SECONDS
             time.sleep(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        os.close(self._fd)
+        self.detach()
 
 
 class PulseRig:
@@ -264,6 +345,7 @@ class PulseRig:
         self.microphone: MicrophoneFeeder
         runtime = root / "runtime"
         self.socket = runtime / "native"
+        self.cli_socket = runtime / "cli"
         self.fifo = runtime / "mic.fifo"
         self.log = root / "pulseaudio.log"
         client_conf = root / "client.conf"
@@ -273,6 +355,10 @@ class PulseRig:
             "PULSE_CLIENTCONFIG": str(client_conf),
             "PULSE_RUNTIME_PATH": str(runtime),
             "XDG_RUNTIME_DIR": str(runtime),
+            # Programs record "mic" by name: when it is unloaded they must find no microphone, not the monitor
+            # PulseAudio would otherwise fall back to.
+            "PULSE_SOURCE": SOURCE,
+            "PULSE_SINK": SINK,
         }
 
     def start(self) -> Self:
@@ -286,10 +372,10 @@ class PulseRig:
         script = self.root / "rig.pa"
         script.write_text(
             f"load-module module-native-protocol-unix auth-anonymous=1 socket={self.socket}\n"
+            f"load-module module-cli-protocol-unix socket={self.cli_socket}\n"
             f"load-module module-null-sink sink_name={SINK} rate=48000 channels=2"
             f" sink_properties=device.description=Speaker\n"
-            f"load-module module-pipe-source source_name={SOURCE} file={self.fifo}"
-            f" format=s16le rate={MIC_RATE} channels=1 source_properties=device.description=Microphone\n"
+            f"load-module {self._pipe_source}\n"
             f"set-default-sink {SINK}\n"
             f"set-default-source {SOURCE}\n"
         )
@@ -316,8 +402,68 @@ class PulseRig:
         self._wait_until_ready()
         self.microphone = MicrophoneFeeder(self.fifo, noise_db=self._noise_db)
         self.monitor = MonitorRecorder(self.env)
+        self.monitor.listen(self.microphone.speaker_played)
         self.monitor.wait_for_audio()
         return self
+
+    @property
+    def _pipe_source(self) -> str:
+        return (
+            f"module-pipe-source source_name={SOURCE} file={self.fifo} format=s16le rate={MIC_RATE} channels=1"
+            " source_properties=device.description=Microphone"
+        )
+
+    def leak_speaker(self, gain: float) -> None:
+        """Let the microphone hear the speaker at `gain` (e.g. 0.3, about -10 dB), as a laptop hears its own
+        speakers; 0 stops it."""
+        self.microphone.leak(gain)
+
+    def unplug_microphone(self) -> None:
+        """Unload the pipe source: programs recording it lose their stream and find no microphone.
+
+        PulseAudio (since 14) moves the streams of a vanished source to another one, here the speaker's
+        monitor; a pulled-out microphone must not turn into a recording of the speaker, so they are ended.
+        """
+        recording = [index for index, source in self._source_outputs() if source == self._source_index(SOURCE)]
+        self.microphone.detach()
+        self._pactl("unload-module", "module-pipe-source")
+        for index in recording:
+            self._command_line(f"kill-source-output {index}")
+
+    def _command_line(self, command: str) -> None:
+        """One command on the server's command-line socket (pactl cannot end a stream)."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(5)
+            connection.connect(str(self.cli_socket))
+            connection.sendall(command.encode() + b"\n")
+            connection.shutdown(socket.SHUT_WR)  # the server answers and hangs up at the end of our input
+            reply = b""
+            while chunk := connection.recv(4096):
+                reply += chunk
+            reply = reply.decode(errors="replace")
+        if "failed" in reply.lower() or "unknown" in reply.lower():
+            raise RigError(f"{command!r} failed: {reply.strip()}")
+
+    def _source_outputs(self) -> list[tuple[str, str]]:
+        """(stream index, source index) of every recording stream."""
+        listing = self._pactl("list", "short", "source-outputs")
+        return [(fields[0], fields[1]) for fields in (line.split("\t") for line in listing.splitlines()) if fields[0]]
+
+    def _source_index(self, name: str) -> str:
+        listing = self._pactl("list", "short", "sources")
+        return next(fields[0] for fields in (line.split("\t") for line in listing.splitlines()) if fields[1] == name)
+
+    def plug_microphone(self) -> None:
+        """Load the pipe source again and feed it, as a microphone plugged back in."""
+        module, *arguments = self._pipe_source.split()
+        self._pactl("load-module", module, *arguments)
+        self.microphone.attach(self.fifo)
+
+    def _pactl(self, *arguments: str) -> str:
+        done = subprocess.run(["pactl", *arguments], env=self.env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RigError(f"pactl {' '.join(arguments)} failed: {done.stderr.strip()}")
+        return done.stdout
 
     def _wait_until_ready(self, timeout: float = 10.0) -> None:
         assert self._server is not None
