@@ -248,6 +248,11 @@ class Dialogue:
             return spoken, decision
         raise AssertionError("unreachable")
 
+    def begin(self) -> tuple[Spoken, Event]:
+        """Let the introduction be said up to its "Say ready when you are set.", then say ready."""
+        self.when_quiet(self.run.events.wait_for(saying("Say ready when you are set."))["t"])
+        return self.command("ready")
+
     def speaking(self) -> bool:
         """Whether the player has something said but not yet finished."""
         events = self.run.events.read()

@@ -70,8 +70,7 @@ def test_pause_silences_the_player_nothing_is_said_while_paused_and_resume_keeps
 ) -> None:
     run = launch(SHORT_ROUTINE, "--no-checkin", "--no-history")
     talk = Dialogue(run, voice)
-    talk.when_quiet(run.events.wait_for(saying("Say ready when you are set."))["t"])
-    talk.command("ready")
+    talk.begin()
     instruction = run.events.wait_for(saying("Toe pull. Loop the towel"))
     wait_until(run.events.audible(instruction) + 1.5)
 
@@ -118,8 +117,7 @@ def test_next_back_repeat_skip_and_how_long_work_with_the_player_heard_by_its_ow
     rig.leak_speaker(LAPTOP_LEAK_GAIN)
     run = launch(SHORT_ROUTINE, "--no-checkin", "--no-history")
     talk = Dialogue(run, voice)
-    talk.when_quiet(run.events.wait_for(saying("Say ready when you are set."))["t"])
-    talk.command("ready")
+    talk.begin()
 
     def respond(command: str, *, fragment: str, wait_for_phase: tuple[str, int] | None = None) -> dict:
         """Say `command` in the hold's quiet time, check the answer it gets and that it is heard."""
@@ -160,8 +158,7 @@ def test_the_player_hearing_itself_through_a_laptop_s_microphone_takes_no_comman
     rig.leak_speaker(LAPTOP_LEAK_GAIN)
     run = launch(ECHO_ROUTINE, "--no-checkin", "--no-history")
     talk = Dialogue(run, voice)
-    talk.when_quiet(run.events.wait_for(saying("Say ready when you are set."))["t"])
-    talk.command("ready")
+    talk.begin()
     finished = run.events.wait_for(kind("finished"), timeout=90)
     assert finished["outcome"] == "finished"
     assert run.wait() == 0
@@ -176,8 +173,7 @@ def test_quit_then_confirm_ends_with_exit_0_and_a_session_record(
     history = tmp_path / "history.sqlite3"
     run = launch(SHORT_ROUTINE, "--no-checkin", "--history", str(history))
     talk = Dialogue(run, voice)
-    talk.when_quiet(run.events.wait_for(saying("Say ready when you are set."))["t"])
-    talk.command("ready")
+    talk.begin()
     talk.when_quiet(run.events.wait_for(kind("state", phase="timing", part=1))["t"])
     _, first = talk.command("quit")
     question = run.events.wait_for(saying("Do you want to end the session?"), first["t"])
@@ -201,8 +197,7 @@ def test_a_microphone_that_goes_away_is_announced_the_routine_goes_on_and_voice_
 ) -> None:
     run = launch(SHORT_ROUTINE, "--no-checkin", "--no-history")
     talk = Dialogue(run, voice)
-    talk.when_quiet(run.events.wait_for(saying("Say ready when you are set."))["t"])
-    talk.command("ready")
+    talk.begin()
     timing = run.events.wait_for(kind("state", phase="timing", part=1))
     talk.when_quiet(timing["t"])
     rig.unplug_microphone()
