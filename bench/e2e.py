@@ -81,24 +81,25 @@ def _steered(rig: PulseRig, folder: Path, figures: dict[str, list[float]]) -> No
         meter = ProcessMeter(run.process.pid)
         cpu_from, clock_from = meter.cpu_seconds(), time.monotonic()
 
-        def respond(command: str, answer: str, after_phase: tuple[str, int] | None = None) -> None:
+        def respond(command: str, answer: str, after_phase: tuple[str, int, dict] | None = None) -> dict:
+            """Say `command`, measure how soon its answer is heard; returns the answer's "say" event.
+            `after_phase` (phase, part, an earlier answer): first wait for that phase, reached after it."""
             if after_phase:
-                phase, part = after_phase
-                talk.when_quiet(run.events.wait_for(kind("state", phase=phase, part=part), time.monotonic())["t"])
+                phase, part, since = after_phase
+                talk.when_quiet(run.events.wait_for(kind("state", phase=phase, part=part), since["t"])["t"])
             spoken, decision = talk.command(command)
             said = run.events.wait_for(saying(answer), decision["t"], timeout=5)
             figures["response: command end to first sound (s)"].append(
                 onset(rig.monitor.record_until_quiet(spoken.end, timeout=4), spoken.end) - spoken.end
             )
             figures["response: command end to the answer's words (s)"].append(run.events.audible(said) - spoken.end)
-            talk.when_quiet(decision["t"])
+            return said
 
-        respond("ready", "Toe pull.")
-        respond("time", "Toe pull, ", ("timing", 1))
-        respond("next", "Calf stretch. Lean on the wall")
-        respond("back", "Toe pull.", ("timing", 2))
-        instruction = run.events.wait_for(saying("Toe pull. Loop the towel"), time.monotonic() - 10)
-        time.sleep(max(0.0, run.events.audible(instruction) + 1.5 - time.monotonic()))
+        toe_pull = respond("ready", "Toe pull.")
+        talk.when_quiet(respond("time", "Toe pull, ", ("timing", 1, toe_pull))["t"])
+        calf = respond("next", "Calf stretch. Lean on the wall")
+        instruction = respond("back", "Toe pull. Loop the towel", ("timing", 2, calf))
+        time.sleep(max(0.0, run.events.audible(instruction) + 1.5 - time.monotonic()))  # well into its words
         _, paused = talk.command("pause")
         time.sleep(1.0)
         recording = rig.monitor.recording(paused["t"] - 1.5)
