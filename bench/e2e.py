@@ -66,7 +66,8 @@ def steered_session(rig: PulseRig, folder: Path, figures: dict[str, list[float]]
     try:
         _steered(rig, folder, figures)
     except AssertionError as error:
-        print(f"the steered session stopped early: {str(error).splitlines()[0]}", file=sys.stderr)
+        lines = str(error).splitlines()
+        print("the steered session stopped early:", *lines[:1], *lines[-6:], sep="\n  ", file=sys.stderr)
         figures["steered sessions stopped early"].append(1)
 
 

@@ -104,7 +104,7 @@ class Tuning:
         default_factory=lambda: {Command.PAUSE: 0.5, Command.STOP: 0.5, Command.PAIN: 0.5}
     )
     spot_threshold: float = 0.5
-    spot_window: float = 0.3  # a spotted phrase counts if the player was audible this shortly before it
+    spot_window: float = 0.1  # a spotted phrase counts only if the player was audible this shortly before it
     echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
     echo_lag: float = 0.25  # longest delay from a block being heard to its echo being captured
     echo_margin_db: float = 6.0  # a frame this far above the expected echo has a person in it
