@@ -96,10 +96,11 @@ def _steered(rig: PulseRig, folder: Path, figures: dict[str, list[float]]) -> No
             figures["response: command end to the answer's words (s)"].append(run.events.audible(said) - spoken.end)
             return said
 
+        # Each early in a 10 s hold, so that the hold does not end (and the player talk) meanwhile.
         toe_pull = respond("ready", "Toe pull.")
-        talk.when_quiet(respond("time", "Toe pull, ", ("timing", 1, toe_pull))["t"])
-        calf = respond("next", "Calf stretch. Lean on the wall")
-        instruction = respond("back", "Toe pull. Loop the towel", ("timing", 2, calf))
+        calf = respond("next", "Calf stretch. Lean on the wall", ("timing", 1, toe_pull))
+        talk.when_quiet(respond("time", "Calf stretch, left side, ", ("timing", 2, calf))["t"])
+        instruction = respond("back", "Toe pull. Loop the towel")
         time.sleep(max(0.0, run.events.audible(instruction) + 1.5 - time.monotonic()))  # well into its words
         _, paused = talk.command("pause")
         time.sleep(1.0)

@@ -40,7 +40,7 @@ PHRASES = {
     "skip": "skip",
     "back": "go back",
     "repeat": "repeat",
-    "time": "time left",
+    "time": "how long please",
     "pause": "pause",
     "stop": "stop",
     "resume": "continue",
@@ -233,7 +233,7 @@ class Dialogue:
         self.decide_within = decide_within
         self.repeats = 0
 
-    def command(self, command: str, attempts: int = 2) -> tuple[Spoken, Event]:
+    def command(self, command: str, attempts: int = 3) -> tuple[Spoken, Event]:
         """Say it; return what was said and the "heard" event it caused (which must be that command)."""
         for attempt in range(attempts):
             spoken = self.voice.say(command)
@@ -259,8 +259,9 @@ class Dialogue:
         done = {e["id"] for e in events if e["event"] == "speech_done"}
         return any(e["event"] == "say" and e["id"] not in done for e in events)
 
-    def when_quiet(self, after: float, timeout: float = 30.0, settle: float = 0.3) -> float:
-        """Wait until everything the player said since `after` has been spoken; returns that moment.
+    def when_quiet(self, after: float, timeout: float = 30.0, settle: float = 0.3, gap: float = 0.4) -> float:
+        """Wait until everything the player said since `after` has been spoken, and then the `gap` a person
+        leaves before taking their turn; returns the moment the player fell quiet.
 
         When it said nothing within `settle` seconds of `after` (a hold's quiet stretch), it is quiet
         already: returns `after`, rather than waiting for the countdown at the end of the hold.
@@ -271,7 +272,9 @@ class Dialogue:
             said = {e["id"] for e in events if e["event"] == "say" and e["t"] >= after}
             done = {e["id"] for e in events if e["event"] == "speech_done"}
             if said and said <= done:
-                return max(e["t"] for e in events if e["event"] == "speech_done" and e["id"] in said)
+                quiet = max(e["t"] for e in events if e["event"] == "speech_done" and e["id"] in said)
+                time.sleep(max(0.0, quiet + gap - time.monotonic()))
+                return quiet
             if not said and time.monotonic() > after + settle:
                 return after
             time.sleep(0.02)

@@ -133,11 +133,12 @@ def test_next_back_repeat_skip_and_how_long_work_with_the_player_heard_by_its_ow
         assert audible_share(recording, answer_heard + 0.15, answer_heard + 0.6) > 0.5
         return decision
 
-    respond("time", fragment="Toe pull, ", wait_for_phase=("timing", 1))
-    talk.when_quiet(run.events.read()[-1]["t"])
-    decision = respond("next", fragment="Calf stretch. Lean on the wall")
+    # Each command early in a 10 s hold, so that the hold does not end (and the player talk) meanwhile.
+    decision = respond("next", fragment="Calf stretch. Lean on the wall", wait_for_phase=("timing", 1))
     assert run.events.find(kind("state", phase="opening", part=2), decision["t"]) is not None
-    decision = respond("back", fragment="Toe pull.", wait_for_phase=("timing", 2))
+    decision = respond("time", fragment="Calf stretch, left side, ", wait_for_phase=("timing", 2))
+    talk.when_quiet(decision["t"])
+    decision = respond("back", fragment="Toe pull.")
     assert run.events.find(kind("state", phase="opening", part=1), decision["t"]) is not None
     decision = respond("repeat", fragment="Loop the towel around the ball", wait_for_phase=("timing", 1))
     # The hold keeps its time while the instruction is said again, so it ends during it, and the routine
@@ -148,7 +149,7 @@ def test_next_back_repeat_skip_and_how_long_work_with_the_player_heard_by_its_ow
     assert not run.events.all(saying("Right side"))  # skip left the exercise, not just one side
     assert run.wait(timeout=30) == 0
     assert [e["command"] for e in run.events.all(kind("heard"))] == [
-        "ready", "time", "next", "back", "repeat", "skip"
+        "ready", "next", "time", "back", "repeat", "skip"
     ]
 
 
