@@ -68,9 +68,7 @@ def test_start_hear_the_intro_and_safety_notes_say_ready_and_the_first_exercise_
 def test_pause_silences_the_player_nothing_is_said_while_paused_and_resume_keeps_the_time_left(
     rig: PulseRig, voice: Voice, launch: Launch
 ) -> None:
-    run = launch(SHORT_ROUTINE, "--no-checkin", "--no-history")
-    talk = Dialogue(run, voice)
-    talk.begin()
+    run, talk = started(launch, voice)
     instruction = run.events.wait_for(saying("Toe pull. Loop the towel"))
     wait_until(run.events.audible(instruction) + 1.5)
 
@@ -115,9 +113,7 @@ def test_next_back_repeat_skip_and_how_long_work_with_the_player_heard_by_its_ow
     rig: PulseRig, voice: Voice, launch: Launch
 ) -> None:
     rig.leak_speaker(LAPTOP_LEAK_GAIN)
-    run = launch(SHORT_ROUTINE, "--no-checkin", "--no-history")
-    talk = Dialogue(run, voice)
-    talk.begin()
+    run, talk = started(launch, voice)
 
     def respond(command: str, *, fragment: str, wait_for_phase: tuple[str, int] | None = None) -> dict:
         """Say `command` in the hold's quiet time, check the answer it gets and that it is heard."""
@@ -157,9 +153,7 @@ def test_the_player_hearing_itself_through_a_laptop_s_microphone_takes_no_comman
     rig: PulseRig, voice: Voice, launch: Launch
 ) -> None:
     rig.leak_speaker(LAPTOP_LEAK_GAIN)
-    run = launch(ECHO_ROUTINE, "--no-checkin", "--no-history")
-    talk = Dialogue(run, voice)
-    talk.begin()
+    run, _ = started(launch, voice, ECHO_ROUTINE)
     finished = run.events.wait_for(kind("finished"), timeout=90)
     assert finished["outcome"] == "finished"
     assert run.wait() == 0
@@ -172,9 +166,7 @@ def test_quit_then_confirm_ends_with_exit_0_and_a_session_record(
     rig: PulseRig, voice: Voice, launch: Launch, tmp_path: Path
 ) -> None:
     history = tmp_path / "history.sqlite3"
-    run = launch(SHORT_ROUTINE, "--no-checkin", "--history", str(history))
-    talk = Dialogue(run, voice)
-    talk.begin()
+    run, talk = started(launch, voice, SHORT_ROUTINE, "--history", str(history))
     talk.when_quiet(run.events.wait_for(kind("state", phase="timing", part=1))["t"])
     _, first = talk.command("quit")
     question = run.events.wait_for(saying("Do you want to end the session?"), first["t"])
@@ -196,9 +188,7 @@ def test_quit_then_confirm_ends_with_exit_0_and_a_session_record(
 def test_a_microphone_that_goes_away_is_announced_the_routine_goes_on_and_voice_comes_back(
     rig: PulseRig, voice: Voice, launch: Launch
 ) -> None:
-    run = launch(SHORT_ROUTINE, "--no-checkin", "--no-history")
-    talk = Dialogue(run, voice)
-    talk.begin()
+    run, talk = started(launch, voice)
     timing = run.events.wait_for(kind("state", phase="timing", part=1))
     talk.when_quiet(timing["t"])
     rig.unplug_microphone()
@@ -241,6 +231,16 @@ def test_with_no_sound_system_at_all_it_says_so_once_runs_as_text_and_exits_0(tm
     assert "That is the whole routine. Well done." in run.lines
     assert run.events.wait_for(kind("finished"))["outcome"] == "finished"
     assert "Traceback" not in run.stderr
+
+
+def started(
+    launch: Launch, voice: Voice, routine: Path = SHORT_ROUTINE, *options: str
+) -> tuple[VoiceguideRun, Dialogue]:
+    """voiceguide on the rig (no check-ins; no history unless `options` say), its opening answered "ready"."""
+    run = launch(routine, "--no-checkin", *(options or ("--no-history",)))
+    talk = Dialogue(run, voice)
+    talk.begin()
+    return run, talk
 
 
 def wait_until(moment: float) -> None:
