@@ -34,7 +34,7 @@ WAVE_FORMAT_EXTENSIBLE = 0xFFFE
 
 
 def _as_plain_pcm(data: bytes) -> bytes:
-    """The WAV with an extensible header holding PCM samples (sox and arecord write those) relabelled
+    """The WAV with an extensible header holding PCM samples (ffmpeg and some recorders write those) relabelled
     plain PCM, which is all Python's wave module reads; any other file comes back unchanged."""
     fmt = data.find(b"fmt ", 12)
     if fmt < 0 or len(data) < fmt + 34:

@@ -23,7 +23,7 @@ class _Spoken:
 
 
 class OwnVoice:
-    """A short, thread-safe memory of the player's recent utterances."""
+    """A short, thread-safe memory of the player's recent utterances and of the loudness of its output."""
 
     def __init__(self, keep: int = 64, keep_blocks: int = 1024) -> None:
         self._lock = threading.Lock()
