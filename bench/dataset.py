@@ -24,7 +24,7 @@ NOISE_FLOOR_DBFS = -62.0  # a quiet room through a laptop microphone; never digi
 # Background talk was already going on when the command was said (a live listener hears the room
 # all along); without it a fresh recognizer would meet the talk and the command at the same time.
 TALK_BEFORE = 3.0
-VERSION = 2  # bump when the clips change, so a stale cache is never measured
+VERSION = 3  # bump when the clips change, so a stale cache is never measured
 
 EN_VOICES = (
     "en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029",
@@ -33,7 +33,7 @@ EN_VOICES = (
 KO_VOICES = ("ko", "ko+f3", "ko+m3", "ko+f2")
 
 EN_COMMANDS = (
-    "next", "go on", "skip", "next exercise", "go back", "previous", "back", "pause", "wait", "hold on",
+    "next", "skip", "next exercise", "go back", "previous", "back", "pause", "wait", "hold on",
     "resume", "continue", "repeat", "again", "say that again", "stop", "quit", "yes", "help",
     "what can i say", "how long", "time left", "slower", "slow down", "faster", "louder", "quieter",
     "ready", "start", "i'm ready", "pain", "it hurts",

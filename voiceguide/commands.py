@@ -7,6 +7,7 @@ line can be matched against the same words a person would say.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -32,11 +33,11 @@ class Command(StrEnum):
 
 PHRASES: dict[str, dict[Command, tuple[str, ...]]] = {
     "en": {
-        Command.NEXT: ("next", "go on", "carry on"),
+        Command.NEXT: ("next",),
         Command.SKIP: ("skip", "next exercise", "skip this"),
         Command.BACK: ("back", "go back", "previous"),
         Command.PAUSE: ("pause", "wait", "hold on"),
-        Command.RESUME: ("resume", "continue", "go ahead"),
+        Command.RESUME: ("resume", "continue"),
         Command.REPEAT: ("repeat", "again", "say again", "say that again"),
         Command.STOP: ("stop",),
         Command.QUIT: ("quit", "end session"),
@@ -78,11 +79,27 @@ FILLER_WORDS: dict[str, frozenset[str]] = {
     "ko": frozenset({"좀", "제발", "음", "어", "그래", "자", "해줘", "주세요", "오케이"}),
 }
 
-# Fillers a recognizer grammar offers around a command. Fewer than FILLER_WORDS on purpose: short
-# words such as "the" or "uh" in a grammar soak up noise and turn stray sounds into commands.
-GRAMMAR_FILLERS: dict[str, tuple[str, ...]] = {
-    "en": ("okay", "please", "alright", "now"),
-    "ko": ("좀", "제발", "해줘", "주세요", "오케이"),
+
+@dataclass(frozen=True)
+class GrammarFillers:
+    """Filler words a recognizer grammar offers, where people put them ("okay next", "next please").
+
+    Fewer than FILLER_WORDS on purpose, and only in their usual place: every filler slot in a grammar
+    soaks up noise and the ends of other people's sentences ("...again please" turned into a command
+    with a "please" allowed on both sides; bench/recognition.py).
+    """
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.before, *self.after)))
+
+
+GRAMMAR_FILLERS: dict[str, GrammarFillers] = {
+    "en": GrammarFillers(before=("okay", "alright"), after=("please", "now")),
+    "ko": GrammarFillers(before=("오케이", "좀"), after=("좀", "제발", "해줘", "주세요")),
 }
 
 # Spoken answers to "how bad is the pain, zero to ten?"; in the grammar only during a check-in.
@@ -199,7 +216,8 @@ def parse_number(text: str, language: str = "en") -> int | None:
 def grammar_phrases(language: str, numbers: bool = False) -> tuple[str, ...]:
     """Every phrase a recognizer should know for `language`: commands, fillers and, on request, numbers."""
     base = base_language(language)
-    said = [*phrase_table(language), *GRAMMAR_FILLERS.get(base, ())]
+    fillers = GRAMMAR_FILLERS.get(base)
+    said = [*phrase_table(language), *(fillers.words if fillers else ())]
     if numbers:
         said += list(SPOKEN_NUMBERS.get(base, {}))
     return tuple(dict.fromkeys(said))

@@ -38,12 +38,13 @@ class MissingWords(ValueError):
 
 
 def _jsgf(language: str, numbers: bool) -> str:
-    """One command (or number) with optional filler words around it: the only shapes we accept."""
-    fillers = " | ".join(GRAMMAR_FILLERS["en"])
-    said = " | ".join(p for p in grammar_phrases(language, numbers) if p not in GRAMMAR_FILLERS["en"])
+    """One command (or number), with an optional filler word before and after it: the only shapes we accept."""
+    fillers = GRAMMAR_FILLERS["en"]
+    said = " | ".join(p for p in grammar_phrases(language, numbers) if p not in fillers.words)
     return (
         "#JSGF V1.0;\ngrammar voiceguide;\n"
-        f"public <utterance> = [<filler>] ({said}) [<filler>];\n<filler> = {fillers};\n"
+        f"public <utterance> = [<before>] ({said}) [<after>];\n"
+        f"<before> = {' | '.join(fillers.before)};\n<after> = {' | '.join(fillers.after)};\n"
     )
 
 
