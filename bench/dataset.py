@@ -18,13 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceguide.hear import resample
+
 RATE = 16_000
 OUT = Path(__file__).resolve().parent / "out"
 NOISE_FLOOR_DBFS = -62.0  # a quiet room through a laptop microphone; never digital silence
 # Background talk was already going on when the command was said (a live listener hears the room
 # all along); without it a fresh recognizer would meet the talk and the command at the same time.
 TALK_BEFORE = 3.0
-VERSION = 3  # bump when the clips change, so a stale cache is never measured
+VERSION = 4  # bump when the clips change, so a stale cache is never measured
 
 EN_VOICES = (
     "en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029",
@@ -96,8 +98,7 @@ def speak(text: str, voice: str, speed: int = 160, pitch: int = 50) -> np.ndarra
         with wave.open(str(raw)) as source:
             rate = source.getframerate()
             samples = np.frombuffer(source.readframes(source.getnframes()), dtype=np.int16).astype(np.float64)
-    times = np.arange(0, len(samples) / rate, 1 / RATE)
-    audio = np.interp(times, np.arange(len(samples)) / rate, samples)
+    audio = resample(samples, rate, RATE)
     loud = np.flatnonzero(np.abs(audio) > 200)
     return audio[loud[0] : loud[-1] + 1] if loud.size else audio
 

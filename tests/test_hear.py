@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from test_recognition import clip, speak
 
-from voiceguide.hear import hear
+from voiceguide.hear import hear, read_wav
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
@@ -45,6 +45,19 @@ def test_each_file_starts_fresh_and_other_sample_rates_are_resampled(tmp_path: P
     out = io.StringIO()
     assert hear([slow, slow], out=out, err=io.StringIO()) == 0
     assert [json.loads(line)["command"] for line in out.getvalue().splitlines()] == ["repeat", "repeat"]
+
+
+@pytest.mark.parametrize("rate", [22_050, 44_100, 48_000])
+def test_resampling_keeps_speech_bands_and_drops_what_would_fold_back(tmp_path: Path, rate: int) -> None:
+    seconds = np.arange(rate) / rate
+    low, high = (8000 * np.sin(2 * np.pi * f * seconds) for f in (1000, 0.6 * rate))  # high folds to < 8 kHz
+    read = [
+        np.frombuffer(read_wav(write(tmp_path / f"{name}.wav", tone.astype(np.int16).tobytes(), rate=rate)), np.int16)
+        for name, tone in (("low", low), ("high", high))
+    ]
+    level = [float(np.sqrt(np.mean(tone[1000:-1000].astype(np.float64) ** 2))) for tone in read]
+    assert level[0] == pytest.approx(8000 / np.sqrt(2), rel=0.02)
+    assert level[1] < 8000 / np.sqrt(2) / 100  # at least 40 dB down
 
 
 def write_extensible(path: Path, pcm: bytes, rate: int = 16_000) -> Path:

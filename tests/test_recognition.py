@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from voiceguide.commands import Command
-from voiceguide.hear import chunks, recognize
+from voiceguide.hear import chunks, recognize, resample
 from voiceguide.own_voice import OwnVoice
 from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Outcome
 
@@ -30,9 +30,7 @@ def speak(text: str, voice: str = "en-us", speed: int = 150, folder: Path | None
         rate = source.getframerate()
         samples = np.frombuffer(source.readframes(source.getnframes()), dtype=np.int16).astype(np.float64)
     out.unlink()
-    audio = np.interp(
-        np.arange(0, len(samples) / rate, 1 / SAMPLE_RATE), np.arange(len(samples)) / rate, samples
-    )
+    audio = resample(samples, rate)
     loud = np.flatnonzero(np.abs(audio) > 200)
     return audio[loud[0] : loud[-1] + 1]
 

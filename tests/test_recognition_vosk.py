@@ -36,7 +36,7 @@ def test_every_korean_grammar_word_is_in_the_model(korean) -> None:
         ("잠깐", Command.PAUSE),
         ("멈춰", Command.STOP),
         ("다시", Command.REPEAT),
-        ("계속", Command.RESUME),
+        ("계속해", Command.RESUME),
         ("도움말", Command.HELP),
     ],
 )

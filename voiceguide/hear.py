@@ -19,6 +19,7 @@ import numpy as np
 from voiceguide.adapters.models import NoListenerError, choose_engine, load_engine
 from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
 
+RESAMPLE_TAPS = 64  # each side of the low-pass filter's centre
 CHUNK_SECONDS = 0.1
 EXIT_INVALID = 65
 EXIT_NOT_FOUND = 66
@@ -61,10 +62,21 @@ def read_wav(path: Path) -> bytes:
         )
     if rate == SAMPLE_RATE:
         return frames
-    samples = np.frombuffer(frames, dtype=np.int16).astype(np.float64)
-    times = np.arange(0, len(samples) / rate, 1 / SAMPLE_RATE)
-    resampled = np.interp(times, np.arange(len(samples)) / rate, samples)
+    resampled = resample(np.frombuffer(frames, dtype=np.int16).astype(np.float64), rate)
     return np.clip(np.round(resampled), -32768, 32767).astype(np.int16).tobytes()
+
+
+def resample(samples: np.ndarray, rate: int, new_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """`samples` at `new_rate`. Sound above half the new rate is filtered out first: left in, it would
+    fold back into the bands the recognizer listens to (espeak-ng renders at 22050 Hz, recorders at
+    44100 or 48000)."""
+    if new_rate < rate:
+        cutoff = 0.45 * new_rate / rate  # in cycles per source sample, below the new Nyquist
+        taps = np.arange(-RESAMPLE_TAPS, RESAMPLE_TAPS + 1)
+        kernel = 2 * cutoff * np.sinc(2 * cutoff * taps) * np.hamming(len(taps))
+        samples = np.convolve(samples, kernel / kernel.sum(), mode="same")
+    times = np.arange(0, len(samples) / rate, 1 / new_rate)
+    return np.interp(times, np.arange(len(samples)) / rate, samples)
 
 
 def chunks(pcm: bytes, seconds: float = CHUNK_SECONDS) -> Iterator[bytes]:
