@@ -84,6 +84,18 @@ def test_ordinary_sentences_are_not_commands(sphinx, sentence: str) -> None:
     assert accepted(recognize(sphinx, clip(0.8, speak(sentence, "en-gb"), 1.0))) == []
 
 
+def test_a_command_word_close_after_other_talk_is_part_of_it(sphinx) -> None:
+    talk = speak("I will tell you when we get there", "en-gb")
+    outcomes = recognize(sphinx, clip(0.8, talk, 0.3, speak("next"), 1.0))
+    assert accepted(outcomes) == []
+    assert outcomes[-1].rejected == "part of longer talk" and outcomes[-1].command == Command.NEXT
+
+
+def test_a_command_after_a_pause_in_the_talk_is_heard(sphinx) -> None:
+    talk = speak("I will tell you when we get there", "en-gb")
+    assert accepted(recognize(sphinx, clip(0.8, talk, 0.8, speak("next"), 1.0))) == [Command.NEXT]
+
+
 def test_noise_alone_is_not_a_command(sphinx) -> None:
     rng = np.random.default_rng(5)
     hum = 300 * np.sin(2 * np.pi * 100 * np.arange(3 * SAMPLE_RATE) / SAMPLE_RATE)

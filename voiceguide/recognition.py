@@ -6,8 +6,9 @@ only decodes the audio of one utterance against a small grammar and says how wel
 
 Why utterances: a command must stand alone between pauses. Ordinary talk in the room is long or
 does not fit the grammar, so we cut the audio at pauses with an energy detector that follows the
-noise floor, and judge each cut as a whole: its length, its words (only one command plus filler
-words), and the engine's fit score against a per-command threshold. While the player itself is
+noise floor, and judge each cut as a whole: its length, the quiet before it (a command word said
+straight after other talk belongs to that talk), its words (only one command plus filler words),
+and the engine's fit score against a per-command threshold. While the player itself is
 audible, whole-utterance matching cannot work (its voice overlaps the person's), so a keyword
 spotter listens for the barge-in commands only, and any word the player said just then is ignored.
 
@@ -97,6 +98,7 @@ class Tuning:
     hangover: float = 0.24  # seconds of quiet that end an utterance
     preroll: float = 0.3  # audio kept from before the onset, so the first sound is decoded
     min_speech: float = 0.15  # shorter bursts are clicks and knocks
+    talk_gap: float = 0.45  # a command is said after a pause; speech closer to other speech is talk
     max_speech: float = 1.8  # longer speech is conversation, never a command (bench: 99% of commands)
     threshold: float = 0.6  # least engine confidence to accept a command (bench --sweep)
     # Per-command overrides: a wrong pause or stop costs a word to resume; a missed one can hurt.
@@ -192,6 +194,7 @@ class _Utterance:
         self.spotting: Decoding | None = None
         self.too_long = False
         self.decided = False
+        self.follows_talk = False
 
 
 class CommandRecognizer:
@@ -221,6 +224,8 @@ class CommandRecognizer:
         self._echo = EchoGate(self.tuning.echo_margin_db)
         # Per recent frame: None when quiet, else whether it is louder than the echo explains.
         self._voiced: deque[bool | None] = deque(maxlen=round(self.tuning.max_speech / FRAME_SECONDS))
+        self._last_person_frame: int | None = None  # the latest loud frame that was not the player's echo
+        self._talk_end: int | None = None  # that frame as of the end of the last utterance
         barge = PHRASES.get(self.language) or PHRASES[base_language(self.language)]
         self._barge_words = {c: frozenset(" ".join(barge.get(c, ())).split()) for c in BARGE_IN}
 
@@ -258,6 +263,8 @@ class CommandRecognizer:
         self._recent.append(loud)
         person = self._echo.person(level - INT16_FULL_SCALE_DB, self._played_db())
         self._voiced.append(person if loud else None)
+        if loud and person:
+            self._last_person_frame = self._frames
         utterance = self._utterance
         if utterance is None:
             self._preroll.append(frame)
@@ -307,6 +314,8 @@ class CommandRecognizer:
         for frame in frames:
             decoding.feed(frame)
         self._utterance = _Utterance(onset, frames, decoding)
+        gap = self.tuning.talk_gap / FRAME_SECONDS
+        self._utterance.follows_talk = self._talk_end is not None and onset - self._talk_end < gap
 
     def _spot(self, utterance: _Utterance, frame: bytes) -> Outcome | None:
         """While the player is audible, listen for barge-in phrases inside whatever is heard."""
@@ -339,6 +348,9 @@ class CommandRecognizer:
         assert utterance is not None
         self._utterance = None
         self._recent.clear()
+        speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
+        if speech >= self.tuning.min_speech:
+            self._talk_end = self._last_person_frame
         hit = utterance.spotting.finish() if utterance.spotting is not None else None
         if utterance.decided:
             if utterance.decoding is not None:
@@ -350,7 +362,6 @@ class CommandRecognizer:
                 if utterance.decoding is not None:
                     utterance.decoding.finish()
                 return outcome
-        speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
         if utterance.too_long or utterance.decoding is None:
             return self._outcome(utterance, "", None, None, 0.0, TOO_LONG)
         hypothesis = utterance.decoding.finish()
@@ -376,6 +387,8 @@ class CommandRecognizer:
             )
         if command is None and number is None:
             return self._outcome(utterance, text, None, None, confidence, "not a command")
+        if utterance.follows_talk and not spotted:
+            return self._outcome(utterance, text, command, number, confidence, "part of longer talk")
         if confidence < (self.tuning.spot_threshold if spotted else self._needed(command)):
             return self._outcome(utterance, text, command, number, confidence, "too unsure")
         person, voiced = self._person_frames(utterance)
