@@ -185,8 +185,11 @@ class EchoGate:
 class _Utterance:
     """The audio and decoding state of the utterance in progress."""
 
-    def __init__(self, start_frame: int, frames: list[bytes], decoding: Decoding | None) -> None:
+    def __init__(
+        self, start_frame: int, frames: list[bytes], decoding: Decoding | None, follows_talk: bool
+    ) -> None:
         self.start_frame = start_frame
+        self.follows_talk = follows_talk  # it began too soon after other talk to be a command
         self.audio: list[bytes] = frames
         self.last_speech = start_frame
         self.quiet = 0
@@ -194,7 +197,6 @@ class _Utterance:
         self.spotting: Decoding | None = None
         self.too_long = False
         self.decided = False
-        self.follows_talk = False
 
 
 class CommandRecognizer:
@@ -313,9 +315,9 @@ class CommandRecognizer:
         decoding = self.engine.decode(Mode.NUMBERS if self._numbers else Mode.COMMANDS)
         for frame in frames:
             decoding.feed(frame)
-        self._utterance = _Utterance(onset, frames, decoding)
-        gap = self.tuning.talk_gap / FRAME_SECONDS
-        self._utterance.follows_talk = self._talk_end is not None and onset - self._talk_end < gap
+        quiet_before = None if self._talk_end is None else (onset - self._talk_end) * FRAME_SECONDS
+        follows_talk = quiet_before is not None and quiet_before < self.tuning.talk_gap
+        self._utterance = _Utterance(onset, frames, decoding, follows_talk)
 
     def _spot(self, utterance: _Utterance, frame: bytes) -> Outcome | None:
         """While the player is audible, listen for barge-in phrases inside whatever is heard."""

@@ -38,7 +38,7 @@ class MissingWords(ValueError):
 
 
 def _jsgf(language: str, numbers: bool) -> str:
-    """One command (or number), with an optional filler word before and after it: the only shapes we accept."""
+    """One command (or number), an optional filler word before and after it: the only shapes we take."""
     fillers = GRAMMAR_FILLERS["en"]
     said = " | ".join(p for p in grammar_phrases(language, numbers) if p not in fillers.words)
     return (
