@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from voiceguide.adapters.alsa_messages import quiet_alsa
 from voiceguide.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class _Failed:
 
 
 def _import_sounddevice() -> ModuleType:
+    quiet_alsa()
     try:
         import sounddevice
     except OSError as error:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from voiceguide.adapters.alsa_messages import quiet_alsa
 from voiceguide.adapters.models import EngineChoice, NoListenerError, choose_engine, load_engine
 from voiceguide.messages import DeviceNotice, Event, Heard, HeardNumber, Notice, NotTaken
 from voiceguide.own_voice import OwnVoice
@@ -46,6 +47,8 @@ def open_sounddevice(
 ) -> InputStream:
     """A sounddevice RawInputStream at 16 kHz mono int16 whose callback only hands bytes over."""
     import sounddevice
+
+    quiet_alsa()
 
     def callback(data: Any, frames: int, time: Any, status: sounddevice.CallbackFlags) -> None:
         if status.input_overflow:
