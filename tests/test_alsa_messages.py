@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-import ctypes.util
+import ctypes
 import subprocess
 import sys
 
 import pytest
 
-pytestmark = pytest.mark.skipif(ctypes.util.find_library("asound") is None, reason="needs alsa-lib (libasound2)")
+from voiceguide.adapters.alsa_messages import ALSA_LIBRARY
+
+
+def _has_alsa() -> bool:
+    try:
+        ctypes.CDLL(ALSA_LIBRARY)
+    except OSError:
+        return False
+    return True
+
+
+pytestmark = pytest.mark.skipif(not _has_alsa(), reason="needs alsa-lib (libasound2)")
 
 # Opening a PCM that does not exist makes alsa-lib complain on stderr, as an underrun does mid-stream.
 OPEN_MISSING_PCM = """
-import ctypes, ctypes.util, sys
+import ctypes
 {before}
-library = ctypes.CDLL(ctypes.util.find_library("asound"))
+library = ctypes.CDLL("libasound.so.2")
 assert library.snd_pcm_open(ctypes.byref(ctypes.c_void_p()), b"voiceguide_no_such_pcm", 0, 0) < 0
 """
 

@@ -115,7 +115,7 @@ class EventLog:
             if found is not None:
                 return found
             if time.monotonic() > deadline:
-                tail = "\n".join(json.dumps(event) for event in self.events[-15:])
+                tail = "\n".join(json.dumps(event) for event in self.events[-60:])
                 raise AssertionError(f"no matching event within {timeout} s after {after:.3f}; the log ends:\n{tail}")
             time.sleep(0.02)
 

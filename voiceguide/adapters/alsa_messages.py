@@ -9,7 +9,9 @@ from PortAudio's own stream flags, and a device that will not open becomes one s
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
+
+ALSA_LIBRARY = "libasound.so.2"
 
 # alsa-lib's snd_lib_error_handler_t: file, line, function, error number, printf format, ... (the
 # variable arguments are never read, so the fixed ones are all a handler needs to declare).
@@ -25,13 +27,14 @@ def _drop(file: bytes, line: int, function: bytes, error: int, message_format: b
     takes to get the interpreter lock."""
 
 
+@functools.cache
 def quiet_alsa() -> bool:
-    """Send alsa-lib's messages nowhere, for the whole process. False where there is no alsa-lib."""
-    name = ctypes.util.find_library("asound")
-    if name is None:
-        return False
+    """Send alsa-lib's messages nowhere, for the whole process (once). False where there is no alsa-lib.
+
+    Loaded by its soname: ctypes.util.find_library would start a subprocess, and this runs again
+    each time a lost microphone is retried."""
     try:
-        library = ctypes.CDLL(name)
+        library = ctypes.CDLL(ALSA_LIBRARY)
     except OSError:
         return False
     library.snd_lib_error_set_handler(_drop)
