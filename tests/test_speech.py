@@ -244,18 +244,6 @@ def test_rendering_keeps_stdout_clean_but_lets_other_lines_through(
     assert set(out.splitlines()) == {"player line"}
 
 
-def test_the_saved_file_line_stays_out_even_after_a_rendering_returns(capsys: pytest.CaptureFixture[str]) -> None:
-    """pyttsx3's synthesis thread may print "Audio saved to ..." after render() has returned."""
-    synthesizer = Pyttsx3Synthesizer()
-    try:
-        synthesizer.render("One.", "gmw/en-us", 160)
-        print(f"Audio saved to {synthesizer.output}")  # the line, as late as it can come
-        print("player line")
-    finally:
-        synthesizer.close()
-    assert capsys.readouterr().out == "player line\n"
-
-
 def test_a_process_that_renders_prints_nothing_it_did_not_mean_to(tmp_path: Path) -> None:
     script = (
         "from pathlib import Path\n"

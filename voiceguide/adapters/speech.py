@@ -24,8 +24,9 @@ import threading
 import time
 import wave
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, InvalidStateError
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -93,9 +94,6 @@ class _DropLines:
     pyttsx3 2.99 prints "Audio saved to PATH" for every save_to_file, from espeak-ng's own synthesis
     thread (AUDIO_OUTPUT_RETRIEVAL is asynchronous), so neither the thread nor fd 1 can be muted without
     also swallowing the player's lines printed meanwhile. The line is known exactly, so only it goes.
-    It names the synthesizer's private file, so it is dropped for the synthesizer's whole life: the
-    thread can print it after the render has returned (one line escaped in a CI run when it was
-    dropped only during each render).
 
     Once installed it stays, and every one ever made is kept alive: CPython 3.11's print() holds
     sys.stdout as a borrowed reference, so swapping it back and forth under a printing thread freed the
@@ -135,8 +133,8 @@ _stdout_swap = threading.Lock()
 _installed: list[_DropLines] = []  # never emptied: see _DropLines
 
 
-def _drop_from_stdout(line: str) -> _DropLines:
-    """Makes the current sys.stdout drop `line`, putting a _DropLines in place if it is not one."""
+@contextmanager
+def _stdout_without(line: str) -> Iterator[None]:
     with _stdout_swap:
         current = sys.stdout
         if not isinstance(current, _DropLines):
@@ -144,7 +142,10 @@ def _drop_from_stdout(line: str) -> _DropLines:
             _installed.append(current)
             sys.stdout = current  # type: ignore[assignment]
         current.drop(line)
-    return current
+    try:
+        yield
+    finally:
+        current.stop_dropping(line)
 
 
 def _trimmed(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -195,9 +196,6 @@ class Pyttsx3Synthesizer:
             ) from error
         self._espeak = _espeak  # pyttsx3's ctypes binding of the espeak-ng C API
         self._folder = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
-        self.output = self._folder / "phrase.wav"  # where pyttsx3 writes each rendering
-        self._saved_line = f"Audio saved to {self.output}"
-        self._droppers: set[_DropLines] = set()
         self._voice: str | None = None
         self._rate: int | None = None
         self._finished = threading.Event()
@@ -216,21 +214,20 @@ class Pyttsx3Synthesizer:
             self._espeak.SetParameter(self._espeak.RATE, rate, 0)
             self._espeak.Synchronize()
             self._voice, self._rate = voice, rate
-        self.output.unlink(missing_ok=True)
+        path = self._folder / "phrase.wav"
+        path.unlink(missing_ok=True)
         self._finished.clear()
-        self._droppers.add(_drop_from_stdout(self._saved_line))  # sys.stdout may have been replaced
-        self._engine.save_to_file(text, str(self.output))
-        self._engine.runAndWait()
-        finished = self._finished.wait(_SYNTHESIS_LIMIT)
-        if finished:
-            self._espeak.Synchronize()
-        if not finished or not self.output.exists():
+        with _stdout_without(f"Audio saved to {path}"):
+            self._engine.save_to_file(text, str(path))
+            self._engine.runAndWait()
+            finished = self._finished.wait(_SYNTHESIS_LIMIT)
+            if finished:
+                self._espeak.Synchronize()
+        if not finished or not path.exists():
             raise SpeechFailed(f"espeak-ng produced no audio for {text!r}")
-        return _read_wav(self.output)
+        return _read_wav(path)
 
     def close(self) -> None:
-        for dropper in self._droppers:
-            dropper.stop_dropping(self._saved_line)
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
