@@ -96,6 +96,11 @@ def test_a_command_after_a_pause_in_the_talk_is_heard(sphinx) -> None:
     assert accepted(recognize(sphinx, clip(0.8, talk, 0.8, speak("next"), 1.0))) == [Command.NEXT]
 
 
+def test_a_command_taken_is_not_talk_so_the_next_one_may_follow_at_once(sphinx) -> None:
+    outcomes = recognize(sphinx, clip(0.8, speak("stop"), 0.3, speak("what can I say"), 1.0))
+    assert accepted(outcomes) == [Command.STOP, Command.HELP]
+
+
 def test_noise_alone_is_not_a_command(sphinx) -> None:
     rng = np.random.default_rng(5)
     hum = 300 * np.sin(2 * np.pi * 100 * np.arange(3 * SAMPLE_RATE) / SAMPLE_RATE)

@@ -350,9 +350,16 @@ class CommandRecognizer:
         assert utterance is not None
         self._utterance = None
         self._recent.clear()
+        outcome = self._decide(utterance)
         speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
-        if speech >= self.tuning.min_speech:
+        taken = utterance.decided or (outcome is not None and outcome.accepted)
+        if speech >= self.tuning.min_speech and not taken:  # a command taken ends a turn; it is not talk
             self._talk_end = self._last_person_frame
+        return outcome
+
+    def _decide(self, utterance: _Utterance) -> Outcome | None:
+        """What the finished utterance comes to; None when a barge-in phrase in it was taken already."""
+        speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
         hit = utterance.spotting.finish() if utterance.spotting is not None else None
         if utterance.decided:
             if utterance.decoding is not None:
