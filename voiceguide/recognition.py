@@ -198,6 +198,11 @@ class _Utterance:
         self.too_long = False
         self.decided = False
 
+    @property
+    def speech_seconds(self) -> float:
+        """From its onset to its last loud frame."""
+        return (self.last_speech - self.start_frame) * FRAME_SECONDS
+
 
 class CommandRecognizer:
     """Turns a stream of 16 kHz mono int16 audio into command outcomes.
@@ -283,8 +288,7 @@ class CommandRecognizer:
                 utterance.last_speech = self._frames
         else:
             utterance.quiet += 1
-        speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
-        if speech > self.tuning.max_speech and utterance.decoding is not None:
+        if utterance.speech_seconds > self.tuning.max_speech and utterance.decoding is not None:
             utterance.too_long = True
             utterance.decoding.finish()  # stop spending CPU on conversation; the result is moot
             utterance.decoding = None
@@ -351,15 +355,13 @@ class CommandRecognizer:
         self._utterance = None
         self._recent.clear()
         outcome = self._decide(utterance)
-        speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
         taken = utterance.decided or (outcome is not None and outcome.accepted)
-        if speech >= self.tuning.min_speech and not taken:  # a command taken ends a turn; it is not talk
+        if utterance.speech_seconds >= self.tuning.min_speech and not taken:  # a command taken ends a turn; it is not talk
             self._talk_end = self._last_person_frame
         return outcome
 
     def _decide(self, utterance: _Utterance) -> Outcome | None:
         """What the finished utterance comes to; None when a barge-in phrase in it was taken already."""
-        speech = (utterance.last_speech - utterance.start_frame) * FRAME_SECONDS
         hit = utterance.spotting.finish() if utterance.spotting is not None else None
         if utterance.decided:
             if utterance.decoding is not None:
@@ -374,7 +376,7 @@ class CommandRecognizer:
         if utterance.too_long or utterance.decoding is None:
             return self._outcome(utterance, "", None, None, 0.0, TOO_LONG)
         hypothesis = utterance.decoding.finish()
-        if speech < self.tuning.min_speech:
+        if utterance.speech_seconds < self.tuning.min_speech:
             return self._outcome(utterance, "", None, None, 0.0, "too short for a word")
         if hypothesis is None:
             return self._outcome(utterance, "", None, None, 0.0, "nothing in the grammar fits")
