@@ -6,7 +6,8 @@ import threading
 from dataclasses import dataclass, field
 
 from voiceguide.adapters.silent_speaker import SilentSpeaker
-from voiceguide.adapters.speech import Pyttsx3Synthesizer, Rendered, VoiceInfo
+from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
+from voiceguide.adapters.synthesis import Rendered, VoiceInfo
 from voiceguide.commands import Command
 from voiceguide.messages import Earcon, Heard, HeardNumber, Log, Say, VoiceSetting
 from voiceguide.simulation import FakeClock, SimulatedInbox

@@ -30,7 +30,7 @@ from voiceguide.own_voice import OwnVoice
 from voiceguide.plan import build_plan, spoken_texts
 from voiceguide.player import Player
 from voiceguide.routine import parse_routine
-from voiceguide.settings import SettingsFile, VoiceSettings
+from voiceguide.settings import VoiceSettings
 
 pytestmark = pytest.mark.audio
 
@@ -77,7 +77,7 @@ def playing(pulse_rig: PulseRig, tmp_path: Path) -> Iterator[tuple[ThreadInbox, 
     clock = MonotonicClock()
     inbox = ThreadInbox(clock)
     speaker = SoundDeviceSpeaker(inbox.put, clock, OwnVoice(), VoiceSettings(voice="en-us"), "pulse",
-                                 cache_dir=tmp_path / "cache", persist=SettingsFile(tmp_path / "voice.json").save)
+                                 cache_dir=tmp_path / "cache")
     parts = build_plan(parse_routine(ROUTINE, "pause-test.yaml"))
     speaker.prepare(spoken_texts(parts))
     engine = Engine(parts, EngineOptions(checkins=False))

@@ -49,3 +49,18 @@ def test_a_sound_output_that_dies_mid_routine_leaves_the_routine_running_in_text
     done_after = {e["id"]: e["t"] for e in events if e["event"] == "speech_done" and e["id"] in said_after}
     long_lines = [i for i, e in said_after.items() if len(e["text"].split()) >= 5]
     assert long_lines and all(done_after[i] - said_after[i]["t"] > 1.0 for i in long_lines)  # read out, not rushed
+
+
+def test_a_spoken_adjustment_is_kept_for_the_next_session(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    with PulseRig(tmp_path / "rig") as rig:
+        finished = subprocess.run(
+            [sys.executable, "-m", "voiceguide", str(DATA / "tiny.yaml"), "--keys-only", "--no-checkin",
+             "--no-history", "--rate", "200"],
+            env={**rig.env, "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(config)},
+            input="slower\nquieter\nready\n", capture_output=True, text=True, timeout=90, check=False,
+        )
+    assert finished.returncode == 0, finished.stderr
+    assert "Slower." in finished.stdout and "Quieter." in finished.stdout
+    saved = json.loads((config / "voiceguide" / "voice.json").read_text())
+    assert saved["rate"] == 180 and saved["volume"] < 1.0

@@ -19,17 +19,11 @@ import pytest
 from tests.audio.speaking import level_db
 from tests.fakes import StuckSynthesizer
 from voiceguide.adapters.audio_out import AudioUnavailable
-from voiceguide.adapters.speech import (
-    PhraseCache,
-    Pyttsx3Synthesizer,
-    Rendered,
-    Renderer,
-    SpeechFailed,
-    UnknownVoice,
-    VoiceInfo,
-    list_voices,
-    resolve_voice,
-)
+from voiceguide.adapters.phrase_cache import PhraseCache
+from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
+from voiceguide.adapters.renderer import Renderer
+from voiceguide.adapters.synthesis import Rendered, SpeechFailed, VoiceInfo
+from voiceguide.adapters.voices import UnknownVoice, list_voices, resolve_voice
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -247,7 +241,9 @@ def test_rendering_keeps_stdout_clean_but_lets_other_lines_through(
 def test_a_process_that_renders_prints_nothing_it_did_not_mean_to(tmp_path: Path) -> None:
     script = (
         "from pathlib import Path\n"
-        "from voiceguide.adapters.speech import PhraseCache, Pyttsx3Synthesizer, Renderer\n"
+        "from voiceguide.adapters.phrase_cache import PhraseCache\n"
+        "from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer\n"
+        "from voiceguide.adapters.renderer import Renderer\n"
         f"renderer = Renderer(Pyttsx3Synthesizer, PhraseCache(Path(r'{tmp_path}')))\n"
         "renderer.start()\n"
         "renderer.prepare(['One', 'Two', 'Three'], 'gmw/en', 160)\n"

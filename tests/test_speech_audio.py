@@ -27,7 +27,7 @@ from voiceguide.adapters.audio_out import AudioUnavailable, list_devices
 from voiceguide.adapters.clock import MonotonicClock
 from voiceguide.adapters.speaker import SoundDeviceSpeaker
 from voiceguide.messages import DeviceNotice, Earcon, Priority, Say, SpeechDone, SpeechStarted, VoiceSetting
-from voiceguide.settings import SettingsFile, VoiceSettings
+from voiceguide.settings import VoiceSettings
 
 pytestmark = pytest.mark.audio
 
@@ -70,7 +70,6 @@ def make_speaker(pulse_rig: PulseRig, tmp_path: Path) -> Iterator[SpeakerFactory
         arguments: dict[str, object] = {
             "device": "pulse",
             "cache_dir": tmp_path / "cache",
-            "persist": SettingsFile(tmp_path / "voice.json").save,
         }
         arguments.update(options)
         speaker = SoundDeviceSpeaker(
@@ -176,10 +175,9 @@ def test_an_earcon_sounds_over_speech_and_alone(pulse_rig: PulseRig, make_speake
     assert spans[0][0] - alone < 0.06
 
 
-def test_volume_and_rate_change_what_is_heard_and_are_saved(
+def test_volume_and_rate_change_what_is_heard(
     pulse_rig: PulseRig,  # noqa: F811
     make_speaker: SpeakerFactory,
-    tmp_path: Path,
 ) -> None:
     speaker, inbox, own_voice = make_speaker()
     phrase = "Hold it there and breathe."
@@ -199,7 +197,6 @@ def test_volume_and_rate_change_what_is_heard_and_are_saved(
         -6, abs=1
     )
     assert (end3 - start3) > 1.25 * (end1 - start1)  # 100 instead of 160 words a minute
-    assert json.loads((tmp_path / "voice.json").read_text()) == {"voice": "en-us", "rate": 100, "volume": 1.0}
     assert speaker.settings == VoiceSettings(voice="en-us", rate=100, volume=1.0)
 
 

@@ -289,7 +289,7 @@ def _models(options: argparse.Namespace) -> int:
 
 def _voices(options: argparse.Namespace) -> int:
     from voiceguide.adapters.audio_out import AudioUnavailable
-    from voiceguide.adapters.speech import list_voices
+    from voiceguide.adapters.voices import list_voices
 
     try:
         voices = list_voices(None if options.language == "all" else options.language)

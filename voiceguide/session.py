@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,7 @@ from voiceguide.routine import Routine
 if TYPE_CHECKING:
     from voiceguide.adapters.microphone import MicrophoneListener
     from voiceguide.adapters.speaker import SoundDeviceSpeaker
+    from voiceguide.settings import VoiceSettings
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -105,11 +108,14 @@ def run_session(routine: Routine, options: argparse.Namespace, cue_mode: CueMode
 
 class _TextOnceSilent:
     """Speaks through the sound device until it fails, then paces the lines as text mode does, so the rest
-    of the routine keeps its rhythm instead of rushing through instructions nobody hears."""
+    of the routine keeps its rhythm instead of rushing through instructions nobody hears. A spoken voice
+    adjustment is applied by the speaker and kept for next time here, through `keep`."""
 
-    def __init__(self, speaker: SoundDeviceSpeaker, text: SilentSpeaker) -> None:
+    def __init__(self, speaker: SoundDeviceSpeaker, text: SilentSpeaker,
+                 keep: Callable[[VoiceSettings], None]) -> None:
         self._speaker = speaker
         self._text = text
+        self._keep = keep
 
     def _current(self) -> Speaker:
         return self._text if self._speaker.failed else self._speaker
@@ -124,7 +130,13 @@ class _TextOnceSilent:
         self._current().silence()
 
     def adjust(self, setting: VoiceSetting, steps: int) -> None:
+        before = self._speaker.settings
         self._current().adjust(setting, steps)
+        if self._speaker.settings != before:
+            try:
+                self._keep(self._speaker.settings)
+            except OSError as error:
+                logging.getLogger(__name__).warning("could not save the voice settings: %s", error)
 
     def close(self) -> None:
         self._speaker.close()
@@ -137,10 +149,11 @@ def _open_speaker(routine: Routine, options: argparse.Namespace, clock: Monotoni
     if options.text:
         return SilentSpeaker(clock, inbox)
     from voiceguide.adapters.speaker import AudioUnavailable, open_speaker
-    from voiceguide.adapters.speech import UnknownVoice
+    from voiceguide.adapters.voices import UnknownVoice
     from voiceguide.settings import SettingsFile
 
-    settings = SettingsFile().load().with_overrides(options.voice, options.rate, options.volume)
+    settings_file = SettingsFile()
+    settings = settings_file.load().with_overrides(options.voice, options.rate, options.volume)
     try:
         speaker = open_speaker(inbox.put, clock, own_voice, settings, options.output_device,
                                language=routine.language)
@@ -150,7 +163,7 @@ def _open_speaker(routine: Routine, options: argparse.Namespace, clock: Monotoni
         console.line(f"{error} Carrying on in text.")
         return SilentSpeaker(clock, inbox)
     speaker.prepare(texts)
-    return _TextOnceSilent(speaker, SilentSpeaker(clock, inbox))
+    return _TextOnceSilent(speaker, SilentSpeaker(clock, inbox), keep=settings_file.save)
 
 
 class VoiceControl:
@@ -225,7 +238,7 @@ def say_once(text: str) -> None:
     """Prints one sentence and speaks it, waiting until it has been heard (text only when there is no sound)."""
     print(text, flush=True)
     from voiceguide.adapters.speaker import AudioUnavailable, open_speaker
-    from voiceguide.adapters.speech import UnknownVoice
+    from voiceguide.adapters.voices import UnknownVoice
     from voiceguide.settings import SettingsFile
 
     clock = MonotonicClock()

@@ -1,4 +1,4 @@
-"""The real Speaker: pyttsx3 renders (speech.py), one sounddevice stream plays (audio_out.py).
+"""The real Speaker: pyttsx3 renders (renderer.py), one sounddevice stream plays (audio_out.py).
 
 How an utterance travels: say() asks the renderer for it at once (so it renders while earlier lines
 play) and queues it; a sequencer thread takes the queue in order, waits for each rendering (bounded
@@ -26,21 +26,15 @@ import numpy as np
 
 from voiceguide.adapters.audio_out import AudioOutput, AudioUnavailable, ClipEnded, ClipStarted
 from voiceguide.adapters.earcons import earcon_samples
-from voiceguide.adapters.speech import (
-    PhraseCache,
-    Pyttsx3Synthesizer,
-    Rendered,
-    Renderer,
-    SpeechFailed,
-    Synthesizer,
-    VoiceInfo,
-    default_cache_dir,
-    resolve_voice,
-)
+from voiceguide.adapters.phrase_cache import PhraseCache, default_cache_dir
+from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
+from voiceguide.adapters.renderer import Renderer
+from voiceguide.adapters.synthesis import Rendered, SpeechFailed, Synthesizer, VoiceInfo
+from voiceguide.adapters.voices import resolve_voice
 from voiceguide.messages import DeviceNotice, Earcon, Say, SpeechDone, SpeechStarted, VoiceSetting
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
-from voiceguide.settings import SettingsFile, VoiceSettings
+from voiceguide.settings import VoiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +46,8 @@ __all__ = ["AudioUnavailable", "SoundDeviceSpeaker", "open_speaker"]
 class SoundDeviceSpeaker:
     """Speaks utterances one after another through one output stream; see the module docstring.
 
-    `report` is the player's inbox.put (thread-safe). `persist` saves settings after adjust();
-    None keeps them for this run only.
+    `report` is the player's inbox.put (thread-safe). Settings changed by adjust() are applied here;
+    keeping them for next time is the session's job (it reads `settings`).
     """
 
     def __init__(
@@ -65,7 +59,6 @@ class SoundDeviceSpeaker:
         device: int | str | None = None,
         *,
         language: str = "en",
-        persist: Callable[[VoiceSettings], None] | None = None,
         cache_dir: Path | None = None,
         make_synthesizer: Callable[[], Synthesizer] = Pyttsx3Synthesizer,
         render_timeout: float = 4.0,
@@ -74,7 +67,6 @@ class SoundDeviceSpeaker:
         self._clock = clock
         self._own_voice = own_voice
         self._settings = settings
-        self._persist = persist
         self._lock = threading.Lock()
         self._pending: dict[int, None] = {}  # said, SpeechDone not yet reported (in order)
         self._generation = 0
@@ -161,7 +153,7 @@ class SoundDeviceSpeaker:
         self._wake.set()
 
     def adjust(self, setting: VoiceSetting, steps: int) -> None:
-        """One step per unit: ±20 words per minute, ±3 dB; applied now and saved for next time."""
+        """One step per unit: ±20 words per minute, ±3 dB, applied from the next sample on."""
         with self._lock:
             old, self._settings = self._settings, self._settings.adjusted(setting, steps)
             new = self._settings
@@ -170,11 +162,6 @@ class SoundDeviceSpeaker:
         self._output.gain = new.volume
         if new.rate != old.rate:
             self._renderer.prepare(self._prepared, self.voice.id, new.rate)
-        if self._persist is not None:
-            try:
-                self._persist(new)
-            except OSError as error:
-                log.warning("could not save the voice settings: %s", error)
 
     def close(self) -> None:
         self.silence()
@@ -264,10 +251,8 @@ def open_speaker(
     device: int | str | None = None,
     *,
     language: str = "en",
-    persist: Callable[[VoiceSettings], None] | None = None,
 ) -> SoundDeviceSpeaker:
-    """The player's speaker, caching phrases in the user cache folder and saving adjustments to the user
-    config folder (or through `persist`).
+    """The player's speaker, caching phrases in the user cache folder.
 
     Raises AudioUnavailable (no PortAudio, no device, no speech engine: one sentence, fall back to
     text) or UnknownVoice (the settings name a voice that is not installed: a usage error).
@@ -279,6 +264,5 @@ def open_speaker(
         settings,
         device,
         language=language,
-        persist=persist if persist is not None else SettingsFile().save,
         cache_dir=default_cache_dir(),
     )

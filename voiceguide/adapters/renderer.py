@@ -1,0 +1,194 @@
+"""Text to speech samples: one dedicated thread renders phrases with a synthesizer, through a cache.
+
+Rendering is fast (tens of milliseconds a phrase with espeak-ng) but not free, so phrases are cached in
+memory and on disk, keyed by text, voice and rate (volume is a gain at playback), and `prepare`
+renders a routine's phrases in the background while the first one already plays.
+
+The synthesizer is created and used only on the renderer thread: espeak-ng is one global state per
+process. A synthesis that fails or hangs never blocks the caller beyond its timeout; a hung engine is
+reported through `hung` and further uncached requests fail at once until it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, InvalidStateError
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide.adapters.audio_out import AudioUnavailable
+from voiceguide.adapters.phrase_cache import PhraseCache
+from voiceguide.adapters.synthesis import Rendered, SpeechFailed, Synthesizer, VoiceInfo
+
+log = logging.getLogger(__name__)
+
+_SILENCE_LEVEL = 64  # int16; espeak-ng's pauses are exact zeros, its quietest speech is far above this
+_KEEP_LEAD = 0.005  # seconds of silence kept before the first sound: the first word comes at once
+_KEEP_TAIL = 0.10  # seconds kept after the last sound: a short natural gap before the next line
+
+
+def _trimmed(samples: np.ndarray, rate: int) -> np.ndarray:
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > _SILENCE_LEVEL)
+    if not len(loud):
+        return samples[:0]
+    first = max(0, loud[0] - round(_KEEP_LEAD * rate))
+    last = min(len(samples), loud[-1] + 1 + round(_KEEP_TAIL * rate))
+    return samples[first:last]
+
+
+@dataclass
+class _Job:
+    text: str
+    voice: str
+    rate: int
+    key: str
+    future: Future[Rendered]
+
+
+class Renderer:
+    """One thread that owns the synthesizer; urgent requests (about to be said) go before `prepare`d ones.
+
+    `make_synthesizer` is called on that thread. `timeout` bounds both the start of the synthesizer
+    and any single rendering: past it the engine counts as hung.
+    """
+
+    def __init__(
+        self,
+        make_synthesizer: Callable[[], Synthesizer],
+        cache: PhraseCache,
+        timeout: float = 4.0,
+    ) -> None:
+        self._make_synthesizer = make_synthesizer
+        self._cache = cache
+        self.timeout = timeout
+        self._lock = threading.Condition()
+        self._urgent: deque[_Job] = deque()
+        self._background: deque[_Job] = deque()
+        self._jobs: dict[str, _Job] = {}
+        self._busy_since: float | None = None
+        self._closing = False
+        self._ready: Future[list[VoiceInfo]] = Future()
+        self._thread = threading.Thread(target=self._run, name="speech-renderer", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread; the synthesizer starts on it while the caller gets on with other work."""
+        self._thread.start()
+
+    def voices(self) -> list[VoiceInfo]:
+        """The installed voices, once the synthesizer runs; raises AudioUnavailable if it cannot start."""
+        try:
+            return self._ready.result(timeout=self.timeout)
+        except TimeoutError as error:
+            raise AudioUnavailable(
+                f"The speech engine did not start within {self.timeout:g} seconds."
+            ) from error
+
+    @property
+    def hung(self) -> bool:
+        """True while one rendering has taken longer than the timeout."""
+        with self._lock:
+            return self._busy_since is not None and time.monotonic() - self._busy_since > self.timeout
+
+    def request(self, text: str, voice: str, rate: int, urgent: bool = True) -> Future[Rendered]:
+        """The rendered phrase, at once from memory, else as soon as the thread gets to it."""
+        key = PhraseCache.key(text, voice, rate)
+        cached = self._cache.in_memory(key)
+        if cached is not None:
+            done: Future[Rendered] = Future()
+            done.set_result(cached)
+            return done
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                job = _Job(text, voice, rate, key, Future())
+                if self.hung or self._closing:
+                    job.future.set_exception(SpeechFailed("the speech engine is not responding"))
+                    return job.future
+                self._jobs[key] = job
+                (self._urgent if urgent else self._background).append(job)
+            elif urgent:
+                self._urgent.append(job)  # promoted; the stale background entry is skipped when done
+            self._lock.notify()
+            return job.future
+
+    def prepare(self, texts: Iterable[str], voice: str, rate: int) -> None:
+        """Render these in the background, after anything urgent."""
+        for text in dict.fromkeys(texts):
+            self.request(text, voice, rate, urgent=False)
+
+    def _next_job(self) -> _Job | None:
+        with self._lock:
+            while not self._closing:
+                for queue in (self._urgent, self._background):
+                    while queue:
+                        job = queue.popleft()
+                        if not job.future.done():
+                            self._busy_since = time.monotonic()
+                            return job
+                self._lock.wait()
+            return None
+
+    def _run(self) -> None:
+        try:
+            synthesizer = self._make_synthesizer()
+            self._ready.set_result(synthesizer.voices())
+        except Exception as error:  # noqa: BLE001 - whatever stops the engine starting means: no speech, text only
+            self._ready.set_exception(
+                error
+                if isinstance(error, AudioUnavailable)
+                else AudioUnavailable(f"The speech engine failed: {error}.")
+            )
+            return
+        try:
+            while (job := self._next_job()) is not None:
+                self._render(synthesizer, job)
+        finally:
+            synthesizer.close()
+            self._cache.prune()  # at the end, so it never delays a first word
+
+    def _render(self, synthesizer: Synthesizer, job: _Job) -> None:
+        try:
+            rendered = self._cache.load(job.key)
+            if rendered is None:
+                raw = synthesizer.render(job.text, job.voice, job.rate)
+                rendered = Rendered(_trimmed(raw.samples, raw.rate), raw.rate)
+                self._cache.store(job.key, rendered)
+        except Exception as error:  # noqa: BLE001 - a phrase that cannot be rendered is shown as text, not fatal
+            log.warning("could not render %r: %s", job.text, error)
+            _settle(job.future, error=SpeechFailed(str(error)))
+        else:
+            _settle(job.future, result=rendered)
+        finally:
+            with self._lock:
+                self._busy_since = None
+                self._jobs.pop(job.key, None)
+
+    def close(self) -> None:
+        """Stop after the current rendering; pending requests fail. A hung thread is left behind (daemon)."""
+        with self._lock:
+            self._closing = True
+            pending = list(self._jobs.values())
+            self._jobs.clear()
+            self._urgent.clear()
+            self._background.clear()
+            self._lock.notify_all()
+        for job in pending:
+            _settle(job.future, error=SpeechFailed("the speaker was closed"))
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=1.0)
+
+
+def _settle(future: Future[Rendered], result: Rendered | None = None, error: Exception | None = None) -> None:
+    """Complete `future` unless close() already failed it (both threads may race to settle it)."""
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+    except InvalidStateError:
+        pass
