@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -27,3 +28,14 @@ def test_the_wheel_ships_the_routines_and_runs_outside_the_checkout(tmp_path):
     assert result.returncode == 0, result.stderr
     assert [line.split("  ")[0] for line in result.stdout.splitlines()][:4] == [
         "foot-massage", "heel-spur", "high-heels", "morning-legs"]
+
+
+def test_ci_runs_the_readme_test_command_and_setup_rejects_an_unknown_mode():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = re.findall(r"```sh\n(bash scripts/setup\.sh[^\n]*)\n```", readme)
+    assert quick_start == ["bash scripts/setup.sh && .venv/bin/voiceguide heel-spur",
+                           "bash scripts/setup.sh --test && .venv/bin/python -m pytest -q"]
+    assert quick_start[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    wrong = subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh"), "--tests"], capture_output=True, text=True,
+                           check=False)
+    assert wrong.returncode == 2 and "unknown option '--tests'" in wrong.stderr
