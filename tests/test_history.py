@@ -134,7 +134,7 @@ def test_each_event_is_visible_to_another_reader_as_it_happens(tmp_path: Path) -
     path = tmp_path / "history.sqlite3"
     with HistoryStore.open(path) as writer, HistoryStore.open(path) as reader:
         session = writer.start_session("heel-spur")
-        assert reader.sessions()[0].outcome == "interrupted"
+        assert reader.sessions()[0].outcome == "running"
         session.record(Log("pause", {}))
         assert [event.kind for event in reader.sessions()[0].events] == ["pause"]
         session.close("quit")
@@ -176,13 +176,15 @@ def test_a_resumed_session_continues_from_the_first_step_not_done_in_the_whole_c
         assert point == ResumePoint(first.session_id, START, 1, frozenset({0, 2}))
 
         second = record_steps(store, clock, [(1, "done")], resumes=point.session_id)
-        # the second one is killed: no close, read as interrupted
+        assert store.resume_point("heel-spur", now=at(3600)) is None  # still running
+        second_id = second.session_id
+        del second  # as when its process is killed: no close, and the system drops its lock
         assert store.resume_point("heel-spur", now=at(3600)) == ResumePoint(
-            second.session_id, START + timedelta(seconds=180), 3, frozenset({0, 1, 2})
+            second_id, START + timedelta(seconds=180), 3, frozenset({0, 1, 2})
         )
         sessions = store.sessions()
     assert [(s.id, s.outcome, s.resumed_from) for s in sessions] == [
-        (second.session_id, "interrupted", first.session_id),
+        (second_id, "interrupted", first.session_id),
         (first.session_id, "quit", None),
     ]
     assert text_lines(sessions, UTC) == [

@@ -133,6 +133,12 @@ def _add_history_file_options(parser: argparse.ArgumentParser) -> None:
                         help="the history database to use (default: history.sqlite3 in your user data folder)")
 
 
+def _session_count(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of sessions; give a whole number, 1 or more")
+    return int(text)
+
+
 def _subcommand_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="voiceguide")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -144,7 +150,7 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     commands.add_parser("schema", help="the JSON Schema of routine files")
     history = commands.add_parser("history", help="your past sessions, most recent first")
     _add_history_file_options(history)
-    history.add_argument("--limit", type=int, metavar="N", help="only the N most recent sessions")
+    history.add_argument("--limit", type=_session_count, metavar="N", help="only the N most recent sessions")
     shape = history.add_mutually_exclusive_group()
     shape.add_argument("--csv", action="store_true", help="everything as CSV, for a spreadsheet")
     shape.add_argument("--plot", metavar="FILE.png", type=Path, help="draw pain and sessions over time")
@@ -260,11 +266,19 @@ def _history(options: argparse.Namespace) -> int:
     if options.csv:
         sys.stdout.write(history_report.to_csv(sessions))
     elif options.plot:
+        folder = options.plot.parent
+        if not folder.is_dir():
+            print(f"Cannot draw to {options.plot}: there is no folder {folder}; create it or choose another "
+                  "path.", file=sys.stderr)
+            return EXIT_USAGE
         try:
             history_report.plot(sessions, options.plot)
         except history_report.PlotUnavailable as error:
             print(error, file=sys.stderr)
             return EXIT_UNAVAILABLE
+        except OSError as error:
+            print(f"Cannot draw to {options.plot}: {error.strerror or error}; choose another path.", file=sys.stderr)
+            return EXIT_USAGE
         print(f"Drawn to {options.plot}.")
     elif options.say:
         from voiceguide.session import say_once

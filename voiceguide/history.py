@@ -2,13 +2,16 @@
 
 One SQLite file (standard library only). Each event is its own transaction, written as it happens, in
 WAL mode with a full sync, so Ctrl-C, a crash or kill -9 leaves a truthful partial record: a session
-that never got an end is read back as "interrupted". A file that cannot be read, or that a newer
+that never got an end is read back as "running" while the process playing it still holds its lock
+file (an flock, which the system drops when that process dies), else as "interrupted". A file that cannot be read, or that a newer
 voiceguide wrote, is renamed aside untouched (with its -wal/-shm files) and a new one is started, so
 the routine always runs. Turning history off means the player simply gets no History at all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
@@ -17,7 +20,7 @@ from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import IO, Any, Self
 
 import platformdirs
 
@@ -27,7 +30,8 @@ WallClock = Callable[[], datetime]
 """Returns the current time as an aware datetime; passed in so tests fix the clock."""
 
 OUTCOMES = ("finished", "quit", "stopped_for_pain", "interrupted")
-RESUMABLE = ("quit", "interrupted")  # a session stopped for pain is not offered for resuming
+RUNNING = "running"  # read back for a session without an end whose process is still playing it
+RESUMABLE = ("quit", "interrupted")  # a session stopped for pain, or still running, is not offered
 
 # Each step takes the schema from the previous version to the next; user_version counts the steps done.
 # Never edit a released step: files in the wild were made by it. Add a new one instead.
@@ -122,7 +126,7 @@ class EventRecord:
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """One session as read back; `outcome` is "interrupted" when it never got an end."""
+    """One session as read back; `outcome` is "running" or "interrupted" when it has no end yet."""
 
     id: int
     routine: str
@@ -164,10 +168,12 @@ class ResumePoint:
 class SessionRecorder:
     """The History port for one session: writes each Log as it arrives, in its own transaction."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, session_id: int, clock: WallClock) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, session_id: int, clock: WallClock,
+                 running: IO[bytes]) -> None:
         self._connection = connection
         self._path = path
         self._clock = clock
+        self._running = running  # holds the session's lock: see _running_lock
         self.session_id = session_id
 
     def record(self, entry: Log) -> None:
@@ -199,6 +205,9 @@ class SessionRecorder:
             "UPDATE sessions SET ended_at = ?, outcome = ? WHERE id = ?",
             (iso_utc(self._clock()), outcome, self.session_id),
         )
+        with contextlib.suppress(OSError):
+            Path(self._running.name).unlink()
+        self._running.close()
 
 
 class HistoryStore:
@@ -256,15 +265,45 @@ class HistoryStore:
         self._connection.close()
 
     def start_session(self, routine: str, *, resumes: int | None = None) -> SessionRecorder:
-        """Begin a session of `routine` now; `resumes` is the id of the session it continues."""
-        cursor = _write(
-            self._connection,
-            self.path,
-            "INSERT INTO sessions (routine, started_at, resumed_from) VALUES (?, ?, ?)",
-            (routine, iso_utc(self._clock()), resumes),
-        )
-        assert cursor.lastrowid is not None
-        return SessionRecorder(self._connection, self.path, cursor.lastrowid, self._clock)
+        """Begin a session of `routine` now; `resumes` is the id of the session it continues.
+
+        Its lock is taken before the new row is committed, so no reader ever sees it without one.
+        """
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = self._connection.execute(
+                    "INSERT INTO sessions (routine, started_at, resumed_from) VALUES (?, ?, ?)",
+                    (routine, iso_utc(self._clock()), resumes),
+                )
+                assert cursor.lastrowid is not None
+                lock_path = self._running_lock(cursor.lastrowid)
+                lock_path.parent.mkdir(exist_ok=True)
+                running = lock_path.open("wb")
+                fcntl.flock(running, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+        except (sqlite3.Error, OSError) as error:
+            raise HistoryError(f"Cannot write to the history file {self.path}: {error}.") from error
+        return SessionRecorder(self._connection, self.path, cursor.lastrowid, self._clock, running)
+
+    def _running_lock(self, session_id: int) -> Path:
+        """The file a session's process keeps locked while it plays (one folder beside the history)."""
+        return self.path.with_name(f"{self.path.name}.running") / f"{session_id}.lock"
+
+    def _still_running(self, session_id: int) -> bool:
+        try:
+            with self._running_lock(session_id).open("rb") as lock:
+                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except FileNotFoundError:
+            return False
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False  # a folder we cannot use: no session can be running with a lock there
+        return False
 
     def sessions(self, *, limit: int | None = None) -> list[SessionRecord]:
         """Sessions with their events, most recent first."""
@@ -316,7 +355,10 @@ class HistoryStore:
         events: dict[int, list[EventRecord]] = {row["id"]: [] for row in rows}
         for event in picked:
             events[event["session_id"]].append(_event_record(event))
-        return [_session_record(row, events[row["id"]]) for row in rows]
+        return [
+            _session_record(row, events[row["id"]], running=row["outcome"] is None and self._still_running(row["id"]))
+            for row in rows
+        ]
 
 
 def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -435,7 +477,7 @@ def _event_record(row: sqlite3.Row) -> EventRecord:
     return EventRecord(at=at, kind=row["kind"], **columns, extra=json.loads(row["extra"] or "{}"))
 
 
-def _session_record(row: sqlite3.Row, events: list[EventRecord]) -> SessionRecord:
+def _session_record(row: sqlite3.Row, events: list[EventRecord], *, running: bool) -> SessionRecord:
     started = _time(row["started_at"])
     assert started is not None
     return SessionRecord(
@@ -443,7 +485,7 @@ def _session_record(row: sqlite3.Row, events: list[EventRecord]) -> SessionRecor
         routine=row["routine"],
         started_at=started,
         ended_at=_time(row["ended_at"]),
-        outcome=row["outcome"] or "interrupted",
+        outcome=row["outcome"] or (RUNNING if running else "interrupted"),
         resumed_from=row["resumed_from"],
         events=tuple(events),
     )
