@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +23,7 @@ from voiceguide.routine import (
     parse_duration,
     parse_routine,
 )
+from voiceguide.strict_yaml import parse
 
 HEAD = "name: t\ntitle: T\nsummary: S.\n"
 HOLD = HEAD + "steps:\n  - kind: hold\n    name: A\n    text: B\n"
@@ -26,8 +31,23 @@ HOLD = HEAD + "steps:\n  - kind: hold\n    name: A\n    text: B\n"
 BROKEN = [
     ("", "r.yaml:1:1: the file is empty; a routine needs at least a name, a title and steps"),
     ("# nothing\n", "r.yaml:1:1: the file is empty; a routine needs at least a name, a title and steps"),
-    ("name: [unclosed\n", "r.yaml:2:1: this is not valid YAML: did not find expected ',' or ']'"),
-    ("name: t\n\ttitle: T\n", "r.yaml:2:1: this is not valid YAML: found a tab character that violates indentation"),
+    ("name: [unclosed\n",
+     "r.yaml:1:7: this is not valid YAML: the list that opens with '[' here is not closed; add ']', with ',' between items"),
+    ("name: t\n\ttitle: T\n", "r.yaml:2:1: this is not valid YAML: a tab indents this line; indent with spaces"),
+    ('name: t\ntitle: "Calf\nsummary: S.\nsteps: []\n',
+     "r.yaml:2:8: this is not valid YAML: the quoted text that starts here is never closed; add the closing quote"),
+    ("name: t\ndefaults: {hold: 30s\nsteps: []\n",
+     "r.yaml:2:11: this is not valid YAML: the block that opens with '{' here is not closed; add '}', with ',' "
+     "between fields"),
+    ("name: t\nsteps:\n  - kind: say\n    text: a\n   name: b\n",
+     "r.yaml:5:4: this is not valid YAML: this line is indented unlike the block that starts at line 3; line it up "
+     "with the other lines of that block"),
+    ("name: t\ntitle: Calf: raises\n",
+     "r.yaml:2:12: this is not valid YAML: a second ': ' on this line; put text that holds ': ' in quotes"),
+    (HEAD + "steps:\n  - kind: rest\n    duration: -5s\n",
+     "r.yaml:6:5: steps[1].duration: a duration cannot be negative; write how long it lasts, such as 30s"),
+    (HEAD + "steps:\n  - kind: rest\n    duration: 0\n",
+     "r.yaml:6:5: steps[1].duration: a duration of zero leaves no time at all; write at least 1 second, such as 30s"),
     ("- a\n- b\n", "r.yaml:1:1: the file holds a list; a routine must be a set of fields such as 'name:' and 'steps:'"),
     ("just words\n",
      "r.yaml:1:1: the file holds a single value; a routine must be a set of fields such as 'name:' and 'steps:'"),
@@ -124,12 +144,14 @@ def test_files_that_are_not_routines(tmp_path):
     assert "larger than 256 KB" in _file_problem(huge).problems[0]
 
 
-def test_the_name_must_match_the_file_name(tmp_path):
+def test_the_name_must_be_the_file_name_and_says_so_before_any_other_problem(tmp_path):
     path = tmp_path / "wrong-name.yaml"
-    path.write_text(HEAD + "steps:\n  - kind: say\n    text: Hi\n")
+    path.write_text(HEAD + "steps:\n  - kind: say\n    text: Hi\n    colour: red\n")
     assert _file_problem(path).problems == [
-        (f"{path}:1:1: name: the name 't' differs from the file name 'wrong-name.yaml'; "
-        "rename the file to 't.yaml' or change the name")]
+        (f"{path}:1:1: name: the name 't' must be the file's name, because routines are found by file name; "
+         "rename the file to 't.yaml' or write 'name: wrong-name'"),
+        f"{path}:7:5: steps[1].colour: 'colour' is not a field we know here; check the spelling (see 'voiceguide schema')",
+    ]
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):
@@ -189,3 +211,42 @@ def test_every_built_in_routine_validates_and_previews(path):
     lines = result.transcript.splitlines()
     assert lines[0].startswith(f"[00:00] {routine.title}.")
     assert lines[-1].endswith("Rest now, and take care.")
+
+
+@functools.cache
+def _schema_validator():
+    import jsonschema
+
+    schema = json.loads(subprocess.run([sys.executable, "-m", "voiceguide", "schema"], capture_output=True, text=True,
+                                       check=True).stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_every_built_in_routine_and_the_readme_example_pass_the_published_schema():
+    validator = _schema_validator()
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Writing a routine", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    documents = {path.name: parse(path.read_text(encoding="utf-8")).value for path in builtin_folder().glob("*.yaml")}
+    documents["README example"] = parse(example).value
+    parse_routine(example, "my-calves.yaml")
+    assert len(documents) == 5
+    for name, document in documents.items():
+        assert [error.message for error in validator.iter_errors(document)] == [], name
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["30", "30s", "2m", "1m30s", "1.5m", "90 seconds", "2 minutes 10 seconds", " 45 s ", "1m30", "m", "", "abc",
+     "30 30s", "-5s", "1h", "30s2m"],
+)
+def test_the_schema_and_the_loader_agree_on_which_texts_are_durations(written):
+    validator = _schema_validator()
+    step = {"kind": "rest", "duration": written}
+    document = {"name": "t", "title": "T", "summary": "S.", "steps": [step]}
+    try:
+        parse_duration(written)
+        loads = True
+    except ValueError:
+        loads = False
+    assert validator.is_valid(document) == loads

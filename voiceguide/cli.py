@@ -145,8 +145,8 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="the routines you can run")
     show = commands.add_parser("show", help="a routine as plain text")
     show.add_argument("routine", metavar="NAME|PATH")
-    validate = commands.add_parser("validate", help="check routine files")
-    validate.add_argument("files", metavar="FILE", nargs="+", type=Path)
+    validate = commands.add_parser("validate", help="check routines, by name or file")
+    validate.add_argument("routines", metavar="NAME|PATH", nargs="+")
     commands.add_parser("schema", help="the JSON Schema of routine files")
     history = commands.add_parser("history", help="your past sessions, most recent first")
     _add_history_file_options(history)
@@ -233,16 +233,16 @@ def _show(options: argparse.Namespace) -> int:
 
 def _validate(options: argparse.Namespace) -> int:
     invalid = missing = False
-    for path in options.files:
+    for name_or_path in options.routines:
         try:
-            load_routine(path)
+            _load(name_or_path)
         except RoutineError as error:
             for problem in error.problems:
                 print(problem)
             missing |= error.missing
             invalid |= not error.missing
         else:
-            print(f"{path}: OK")
+            print(f"{name_or_path}: OK")
     return EXIT_INVALID if invalid else EXIT_NOT_FOUND if missing else EXIT_OK
 
 

@@ -17,16 +17,22 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationError,
+    WithJsonSchema,
     field_validator,
 )
 
 from voiceguide.strict_yaml import Document, YamlProblem, parse
 
 MAX_FILE_BYTES = 256 * 1024
-_DURATION = re.compile(
-    r"(?:(?P<m>\d+(?:\.\d+)?)\s*(?:m|mins?|minutes?))?\s*(?:(?P<s>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?))?\Z"
-)
-_PLAIN_SECONDS = re.compile(r"\d+(?:\.\d+)?\Z")
+# A duration is seconds as a number, or text: "30", "30s", "2m", "1m30s", "90 seconds". The loader and the
+# published schema are built from the same pieces, so they accept the same text.
+_NUMBER = r"\d+(?:\.\d+)?"
+_MINUTES = r"\s*(?:m|mins?|minutes?)"
+_SECONDS = r"\s*(?:s|secs?|seconds?)"
+_DURATION = re.compile(rf"(?:(?P<m>{_NUMBER}){_MINUTES})?\s*(?:(?P<s>{_NUMBER}){_SECONDS})?\Z")
+_PLAIN_SECONDS = re.compile(rf"{_NUMBER}\Z")
+DURATION_PATTERN = rf"^\s*(?:{_NUMBER}|(?=\d)(?:{_NUMBER}{_MINUTES})?\s*(?:{_NUMBER}{_SECONDS})?)\s*$"
+DURATION_LIMITS = (1, 3600)
 DURATION_HELP = "write a duration such as 30, 30s, 2m or 1m30s"
 
 
@@ -34,18 +40,36 @@ def parse_duration(value: Any) -> float:
     """Seconds from `30`, `30s`, `2m` or `1m30s`; raises ValueError in plain words otherwise."""
     if isinstance(value, bool) or value is None:
         raise ValueError(DURATION_HELP)
-    if isinstance(value, int | float) or (isinstance(value, str) and _PLAIN_SECONDS.match(value.strip())):
+    text = value.strip() if isinstance(value, str) else ""
+    if isinstance(value, int | float) or _PLAIN_SECONDS.match(text):
         seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value.strip())) and value.strip():
+    elif text and (match := _DURATION.match(text)):
         seconds = float(match["m"] or 0) * 60 + float(match["s"] or 0)
+    elif text.startswith("-") and (_PLAIN_SECONDS.match(text[1:]) or _DURATION.match(text[1:].strip())):
+        seconds = -1.0
     else:
         raise ValueError(DURATION_HELP)
-    if not 1 <= seconds <= 3600:
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative; write how long it lasts, such as 30s")
+    if seconds == 0:
+        raise ValueError("a duration of zero leaves no time at all; write at least 1 second, such as 30s")
+    low, high = DURATION_LIMITS
+    if not low <= seconds <= high:
         raise ValueError("a duration must be between 1 second and 60 minutes")
     return seconds
 
 
-Seconds = Annotated[float, BeforeValidator(parse_duration)]
+Seconds = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "number", "minimum": DURATION_LIMITS[0], "maximum": DURATION_LIMITS[1]},
+            {"type": "string", "pattern": DURATION_PATTERN},
+        ],
+        "description": "Seconds (30), or text such as 30s, 2m or 1m30s; from 1 second to 60 minutes.",
+    }),
+]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
 
@@ -158,19 +182,18 @@ class RoutineError(Exception):
 def load_routine(path: Path) -> Routine:
     """Read and validate a step script. Raises RoutineError with every problem found.
 
-    The routine's name must match its file name, because `voiceguide NAME` finds routines by file name.
+    The routine's name must be its file name (my-calves.yaml holds `name: my-calves`), because
+    `voiceguide NAME` finds routines by file name; a file that breaks this rule hears so first.
     """
-    routine = parse_routine(_read_text(path), str(path))
-    if routine.name != path.stem:
-        raise RoutineError(
-            [(f"{path}:1:1: name: the name '{routine.name}' differs from the file name '{path.name}'; "
-             f"rename the file to '{routine.name}{path.suffix}' or change the name")]
-        )
-    return routine
+    return _validated(_document(_read_text(path), str(path)), str(path), path)
 
 
 def parse_routine(text: str, filename: str) -> Routine:
     """Validate step-script text; `filename` is only used in the messages."""
+    return _validated(_document(text, filename), filename)
+
+
+def _document(text: str, filename: str) -> Document:
     try:
         document = parse(text)
     except YamlProblem as problem:
@@ -180,14 +203,30 @@ def parse_routine(text: str, filename: str) -> Routine:
         raise RoutineError(
             [f"{filename}:1:1: the file holds {found}; a routine must be a set of fields such as 'name:' and 'steps:'"]
         )
+    return document
+
+
+def _validated(document: Document, filename: str, path: Path | None = None) -> Routine:
+    problems = _misnamed(document, filename, path)
     try:
         routine = Routine.model_validate(document.value)
     except ValidationError as error:
-        problems = [_describe(filename, document, item) for item in error.errors()]
-        raise RoutineError(sorted(problems, key=_line_order)) from None
-    if late_cues := _late_cues(routine, document, filename):
-        raise RoutineError(late_cues)
+        found = [_describe(filename, document, item) for item in error.errors()]
+        raise RoutineError(problems + sorted(found, key=_line_order)) from None
+    problems += _late_cues(routine, document, filename)
+    if problems:
+        raise RoutineError(problems)
     return routine
+
+
+def _misnamed(document: Document, filename: str, path: Path | None) -> list[str]:
+    name = document.value.get("name")
+    if path is None or not isinstance(name, str) or name.strip() == path.stem:
+        return []
+    line, column = document.position(("name",))
+    return [(f"{filename}:{line}:{column}: name: the name '{name.strip()}' must be the file's name, because "
+             f"routines are found by file name; rename the file to '{name.strip()}{path.suffix}' or write "
+             f"'name: {path.stem}'")]
 
 
 def _line_order(problem: str) -> tuple[int, int]:

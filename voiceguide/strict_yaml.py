@@ -165,10 +165,7 @@ def parse(text: str) -> Document:
     try:
         value = builder.build()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = _mark(mark) if mark else (1, 1)
-        problem = (error.problem or error.context or "it could not be read").rstrip(".")
-        raise YamlProblem(f"this is not valid YAML: {problem}", line, column) from None
+        raise _syntax_problem(error) from None
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -182,3 +179,37 @@ def parse(text: str) -> Document:
     if value is _EMPTY:
         raise YamlProblem("the file is empty; a routine needs at least a name, a title and steps", 1, 1)
     return Document(value, builder.positions)
+
+
+# PyYAML notices an unclosed quote or bracket only where the text runs out or the next key begins;
+# the author needs the place it opens. (context words in PyYAML's error, what to say, where it opens)
+_UNCLOSED = (
+    ("quoted scalar", "the quoted text that starts here is never closed; add the closing quote"),
+    ("flow sequence", "the list that opens with '[' here is not closed; add ']', with ',' between items"),
+    ("flow mapping", "the block that opens with '{' here is not closed; add '}', with ',' between fields"),
+)
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError) -> YamlProblem:
+    """Where the faulty construct starts (the opening quote, bracket or key), and what to do about it."""
+    context = error.context or ""
+    problem = (error.problem or "it could not be read").rstrip(".")
+    where = error.context_mark
+    for words, advice in _UNCLOSED:
+        if words in context and where is not None:
+            return YamlProblem(f"this is not valid YAML: {advice}", *_mark(where))
+    line, column = _mark(error.problem_mark or where) if (error.problem_mark or where) else (1, 1)
+    if "tab" in problem:
+        return YamlProblem("this is not valid YAML: a tab indents this line; indent with spaces", line, column)
+    if "mapping values are not allowed" in problem:
+        return YamlProblem(
+            "this is not valid YAML: a second ': ' on this line; put text that holds ': ' in quotes", line, column
+        )
+    if "block" in context and where is not None:
+        return YamlProblem(
+            f"this is not valid YAML: this line is indented unlike the block that starts at line {where.line + 1}; "
+            "line it up with the other lines of that block",
+            line,
+            column,
+        )
+    return YamlProblem(f"this is not valid YAML: {problem}", line, column)

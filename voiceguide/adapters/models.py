@@ -352,7 +352,7 @@ def models_command(
         path = find_model(language or "en", model)
         if path is None:
             err.write(
-                f"No model for {language or 'en'} is installed; try: voiceguide models download LANG.\n"
+                f"No model for {language or 'en'} is installed; try: voiceguide models download {language or 'en'}.\n"
             )
             return 66
         out.write(f"{path}\n")
