@@ -1,7 +1,11 @@
 """Measures the speaker through a private PulseAudio: how soon speech is heard, how fast it stops, how well
 the speaker knows when it is audible.
 
-    .venv/bin/python bench/speech.py [--trials 20]
+    .venv/bin/python bench/speech.py [--trials 20] [--voice joe]
+
+`--voice` picks the voice as the user would (default: espeak-ng's voice for English; `joe` is piper's
+natural voice). "Cold" is a fresh process with an empty phrase cache (piper also loads its model);
+"uncached" a new line from a running speaker; "cached" a line rendered before.
 
 "Heard" is when PulseAudio's null sink rendered the sample, read back from its monitor and dated on
 the monotonic clock (see tests/audio/rig.py); a real sound card adds its own output latency on top.
@@ -45,8 +49,8 @@ from voiceguide.settings import VoiceSettings
 from pathlib import Path
 inbox = queue.Queue()
 before = time.monotonic()  # sounddevice and pyttsx3 are not imported yet: the speaker imports them
-speaker = SoundDeviceSpeaker(inbox.put, MonotonicClock(), OwnVoice(), VoiceSettings(), "pulse",
-                             cache_dir=Path(sys.argv[1]))
+speaker = SoundDeviceSpeaker(inbox.put, MonotonicClock(), OwnVoice(), VoiceSettings(voice=sys.argv[2] or None),
+                             "pulse", cache_dir=Path(sys.argv[1]))
 created = time.monotonic()
 speaker.say(Say(1, "Lie on your back.", Priority.INSTRUCTION))
 inbox.get(timeout=10)
@@ -81,13 +85,13 @@ def summary(values_ms: list[float]) -> dict[str, float]:
     }
 
 
-def cold_start(rig: PulseRig, trials: int) -> dict[str, dict[str, float]]:
+def cold_start(rig: PulseRig, trials: int, voice: str | None) -> dict[str, dict[str, float]]:
     to_sound, from_constructor, creation = [], [], []
     for _ in range(trials):
         with tempfile.TemporaryDirectory() as cache:
             env = {**rig.env, "PYTHONPATH": str(ROOT)}
             child = subprocess.run(
-                [sys.executable, "-c", COLD_CHILD, cache],
+                [sys.executable, "-c", COLD_CHILD, cache, voice or ""],
                 capture_output=True,
                 text=True,
                 env=env,
@@ -157,16 +161,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--voice", help="the voice to measure, as --voice takes it (default: espeak-ng's English)")
     options = parser.parse_args()
     random.seed(1)
     with tempfile.TemporaryDirectory() as folder, PulseRig(Path(folder) / "pulse") as rig:
         rig.use_in_this_process()
         os.environ["PYTHONPATH"] = str(ROOT)
-        figures: dict[str, object] = {"cold start (ms)": cold_start(rig, max(3, options.trials // 4))}
+        figures: dict[str, object] = {"cold start (ms)": cold_start(rig, max(3, options.trials // 4), options.voice)}
         inbox, own_voice = Inbox(), RecordedOwnVoice()
         speaker = SoundDeviceSpeaker(
-            inbox.put, MonotonicClock(), own_voice, VoiceSettings(), "pulse", cache_dir=Path(folder) / "cache"
+            inbox.put, MonotonicClock(), own_voice, VoiceSettings(voice=options.voice), "pulse",
+            cache_dir=Path(folder) / "cache"
         )
+        figures["voice"] = speaker.voice.id
         figures["stream"] = {
             "rate": speaker.sample_rate,
             "reported latency ms": round(1000 * speaker.output_latency, 1),

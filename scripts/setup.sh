@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Sets up everything voiceguide needs on a Debian-like machine: system audio and speech packages,
 # then a virtual environment in .venv with voiceguide in it.
-#   bash scripts/setup.sh          for using voiceguide: only what a run needs
-#   bash scripts/setup.sh --test   for running the tests: also the test tools, models and extras
+#   bash scripts/setup.sh                 for using voiceguide: only what a run needs
+#   bash scripts/setup.sh --natural-voice  the same and piper's natural voice (about 190 MB more)
+#   bash scripts/setup.sh --test          for running the tests: also the test tools, models and extras
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras=""
 case "${1:-}" in
   "") ;;
-  --test) extras="[test,plot]" ;;
-  *) echo "setup.sh: unknown option '$1'; use no option to set up for use, or --test for the tests." >&2; exit 2 ;;
+  --natural-voice) extras="[piper]" ;;
+  --test) extras="[test,plot,piper]" ;;
+  *) echo "setup.sh: unknown option '$1'; use no option to set up for use, --natural-voice to add piper's" \
+          "voice, or --test for the tests." >&2; exit 2 ;;
 esac
 
 packages=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox)
@@ -30,5 +33,8 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+if [[ "$extras" == *piper* ]]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r scripts/pinned-wheels.txt
+fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
 echo "Set up: .venv is ready."

@@ -312,3 +312,25 @@ def test_no_sound_device_at_all_is_one_sentence(tmp_path: Path) -> None:
     )
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout == "No sound output device was found.\n"
+
+
+def test_the_natural_voice_plays_through_the_same_stream_and_is_cut_as_quickly(
+    pulse_rig: PulseRig,  # noqa: F811
+    make_speaker: SpeakerFactory,
+) -> None:
+    speaker, inbox, own_voice = make_speaker(settings=VoiceSettings(voice="joe"))
+    assert speaker.voice.id == "piper/joe"
+    speaker.say(Say(1, "Slowly pull your toes towards you and hold the stretch while you keep breathing.",
+                    Priority.INSTRUCTION))
+    deadline = time.monotonic() + 30  # a cold start loads piper's model first
+    while not own_voice.spans and time.monotonic() < deadline:  # until the clip is heard on the device
+        time.sleep(0.05)
+    assert own_voice.spans
+    time.sleep(1.0)
+    cut = time.monotonic()
+    speaker.silence()
+    inbox.take(1, timeout=1.0)
+    time.sleep(0.6)
+    heard = pulse_rig.monitor.recording(cut - 0.5)
+    assert level_db(heard.between(cut - 0.3, cut)) > THRESHOLD_DB + 10
+    assert last_sound(heard, cut + 0.6) - cut < CUT_BOUND

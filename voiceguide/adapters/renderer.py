@@ -12,6 +12,7 @@ reported through `hung` and further uncached requests fail at once until it retu
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 _SILENCE_LEVEL = 64  # int16; espeak-ng's pauses are exact zeros, its quietest speech is far above this
 _KEEP_LEAD = 0.005  # seconds of silence kept before the first sound: the first word comes at once
 _KEEP_TAIL = 0.10  # seconds kept after the last sound: a short natural gap before the next line
+_WORDS_PER_TIMEOUT = 40
 
 
 def _trimmed(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -53,8 +55,9 @@ class _Job:
 class Renderer:
     """One thread that owns the synthesizer; urgent requests (about to be said) go before `prepare`d ones.
 
-    `make_synthesizer` is called on that thread. `timeout` bounds both the start of the synthesizer
-    and any single rendering: past it the engine counts as hung.
+    `make_synthesizer` is called on that thread. `timeout` bounds the start of the synthesizer and the
+    rendering of an ordinary phrase (`allowance` gives long texts proportionally more): past it the
+    engine counts as hung.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class Renderer:
         self._background: deque[_Job] = deque()
         self._jobs: dict[str, _Job] = {}
         self._busy_since: float | None = None
+        self._busy_allowance = timeout
         self._closing = False
         self._ready: Future[list[VoiceInfo]] = Future()
         self._thread = threading.Thread(target=self._run, name="speech-renderer", daemon=True)
@@ -90,9 +94,14 @@ class Renderer:
 
     @property
     def hung(self) -> bool:
-        """True while one rendering has taken longer than the timeout."""
+        """True while one rendering has taken longer than its allowance."""
         with self._lock:
-            return self._busy_since is not None and time.monotonic() - self._busy_since > self.timeout
+            return self._busy_since is not None and time.monotonic() - self._busy_since > self._busy_allowance
+
+    def allowance(self, text: str) -> float:
+        """How long rendering `text` may take: `timeout` for every 40 words (about 15 s of speech), since
+        a neural voice takes time in proportion to the text (piper: up to 0.2 s a second of speech here)."""
+        return self.timeout * max(1, math.ceil(len(text.split()) / _WORDS_PER_TIMEOUT))
 
     def request(self, text: str, voice: str, rate: int, urgent: bool = True) -> Future[Rendered]:
         """The rendered phrase, at once from memory, else as soon as the thread gets to it."""
@@ -129,6 +138,7 @@ class Renderer:
                         job = queue.popleft()
                         if not job.future.done():
                             self._busy_since = time.monotonic()
+                            self._busy_allowance = self.allowance(job.text)
                             return job
                 self._lock.wait()
             return None
@@ -156,8 +166,9 @@ class Renderer:
             rendered = self._cache.load(job.key)
             if rendered is None:
                 raw = synthesizer.render(job.text, job.voice, job.rate)
-                rendered = Rendered(_trimmed(raw.samples, raw.rate), raw.rate)
-                self._cache.store(job.key, rendered)
+                rendered = Rendered(_trimmed(raw.samples, raw.rate), raw.rate, raw.substitute)
+                if not rendered.substitute:
+                    self._cache.store(job.key, rendered)
         except Exception as error:  # noqa: BLE001 - a phrase that cannot be rendered is shown as text, not fatal
             log.warning("could not render %r: %s", job.text, error)
             _settle(job.future, error=SpeechFailed(str(error)))

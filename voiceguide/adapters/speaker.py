@@ -1,4 +1,4 @@
-"""The real Speaker: pyttsx3 renders (renderer.py), one sounddevice stream plays (audio_out.py).
+"""The real Speaker: espeak-ng or piper renders (renderer.py), one sounddevice stream plays (audio_out.py).
 
 How an utterance travels: say() asks the renderer for it at once (so it renders while earlier lines
 play) and queues it; a sequencer thread takes the queue in order, waits for each rendering (bounded
@@ -27,7 +27,7 @@ import numpy as np
 from voiceguide.adapters.audio_out import AudioOutput, AudioUnavailable, ClipEnded, ClipStarted
 from voiceguide.adapters.earcons import earcon_samples
 from voiceguide.adapters.phrase_cache import PhraseCache, default_cache_dir
-from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
+from voiceguide.adapters.any_voice import AnyVoiceSynthesizer
 from voiceguide.adapters.renderer import Renderer
 from voiceguide.adapters.synthesis import Rendered, SpeechFailed, Synthesizer, VoiceInfo
 from voiceguide.adapters.voices import resolve_voice
@@ -60,7 +60,7 @@ class SoundDeviceSpeaker:
         *,
         language: str = "en",
         cache_dir: Path | None = None,
-        make_synthesizer: Callable[[], Synthesizer] = Pyttsx3Synthesizer,
+        make_synthesizer: Callable[[], Synthesizer] = AnyVoiceSynthesizer,
         render_timeout: float = 4.0,
     ) -> None:
         self._report = report
@@ -186,7 +186,8 @@ class SoundDeviceSpeaker:
     def _samples_for(self, utterance: Say, future: Future[Rendered], generation: int) -> np.ndarray:
         """The utterance's samples at the stream's rate; empty when it cannot be rendered in time."""
         future.add_done_callback(lambda _: self._wake.set())
-        deadline = time.monotonic() + self._renderer.timeout
+        allowance = self._renderer.allowance(utterance.text)
+        deadline = time.monotonic() + allowance
         while not future.done() and generation == self._generation and not self._renderer.hung:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -196,7 +197,7 @@ class SoundDeviceSpeaker:
         if not future.done():
             if generation == self._generation:
                 log.warning(
-                    "speech for %r took over %g s; shown as text only", utterance.text, self._renderer.timeout
+                    "speech for %r took over %g s; shown as text only", utterance.text, allowance
                 )
                 self._notice_speech(working=not self._renderer.hung)
             return np.zeros(0, dtype=np.float32)

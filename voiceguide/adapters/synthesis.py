@@ -33,10 +33,12 @@ class VoiceInfo:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered phrase: mono 16-bit samples at `rate`, silence trimmed."""
+    """A rendered phrase: mono 16-bit samples at `rate`, silence trimmed. `substitute` marks a phrase
+    spoken by a fallback voice instead of the one asked for (never cached under that voice)."""
 
     samples: np.ndarray
     rate: int
+    substitute: bool = False
 
     @property
     def seconds(self) -> float:

@@ -14,9 +14,9 @@ def list_voices(language: str | None = None) -> list[VoiceInfo]:
 
     Creates a pyttsx3 engine on the calling thread: for `voiceguide voices`, not while a speaker runs.
     """
-    from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
+    from voiceguide.adapters.any_voice import AnyVoiceSynthesizer
 
-    synthesizer = Pyttsx3Synthesizer()
+    synthesizer = AnyVoiceSynthesizer()
     try:
         voices = synthesizer.voices()
     finally:
