@@ -1,10 +1,14 @@
 """A whole routine played for real through a private PulseAudio: start-up to first audible sample, and
 how well the holds keep time over the whole routine.
 
-    .venv/bin/python bench/routine_timing.py [--routine heel-spur] [--starts 5]
+    .venv/bin/python bench/routine_timing.py [--routine heel-spur] [--starts 5] [--start-only]
 
 Start-up: `voiceguide ROUTINE` is launched as a subprocess and the first audible sample on the speaker's
 monitor is dated on the monotonic clock; once with an empty phrase cache, then with the cache warm.
+
+To the first exercise: a first and then a later session of the routine (one history file), answered at
+once as --preview does (a pain level at the question, "ready" whenever asked): seconds from launch until
+the first exercise's opening is heard. `--start-only` stops after these figures.
 
 Drift: the routine runs to its end (the bench types "ready" whenever asked, nothing else). For every
 hold, the closing word ("Release.", "Switch sides.") should be heard exactly the hold's duration after
@@ -73,6 +77,38 @@ def start_up(rig: PulseRig, routine: str, starts: int, env: dict[str, str]) -> l
     return delays
 
 
+def to_first_exercise(routine: str, env: dict[str, str], events_file: Path) -> float:
+    """Seconds from launch until the opening of the routine's first exercise is audible."""
+    parts = build_plan(load_routine(locate(routine)))
+    exercise = next(part.exercise for part in parts if part.kind is PartKind.TIMED and not part.is_rest)
+    launched = time.monotonic()
+    process = subprocess.Popen([*VOICEGUIDE, routine, "--keys-only", "--events", str(events_file)], env=env,
+                               cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdin is not None and process.stdout is not None
+    for line in process.stdout:
+        answer = "3" if "from zero to ten" in line else "ready" if "Say ready" in line else None
+        if answer:
+            process.stdin.write(answer + "\n")
+            process.stdin.flush()
+        if line.startswith(f"{exercise}."):
+            break
+    deadline = time.monotonic() + 60
+    while not (heard := _heard_at(events_file, f"{exercise}.")):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the opening of {exercise} was never heard")
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=10)
+    return heard - launched
+
+
+def _heard_at(events_file: Path, opening: str) -> float | None:
+    """When the event log says the first line starting with `opening` was heard (None: not yet)."""
+    events = [json.loads(line) for line in events_file.read_text().splitlines() if line.endswith("}")]
+    said = {e["id"] for e in events if e["event"] == "say" and e["text"].startswith(opening)}
+    return next((e["t"] for e in events if e["event"] == "speech_start" and e["id"] in said), None)
+
+
 def play_to_the_end(rig: PulseRig, routine: str, env: dict[str, str], events_file: Path) -> tuple[list[dict], float]:
     started = time.monotonic()
     process = subprocess.Popen([*VOICEGUIDE, routine, *QUIET_FLAGS, "--events", str(events_file)], env=env,
@@ -128,6 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--routine", default="heel-spur")
     parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--start-only", action="store_true", help="only the start-up figures, not a whole routine")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, PulseRig(Path(folder) / "pulse") as rig:
         home = Path(folder)
@@ -137,7 +174,12 @@ def main() -> None:
         warm = start_up(rig, options.routine, options.starts, env)
         print(f"start-up to first audible sample, empty phrase cache: {summary(cold)}")
         print(f"start-up to first audible sample, warm cache: {summary(warm)}")
+        for session in ("first", "later"):
+            seconds = to_first_exercise(options.routine, env, home / f"start-{session}.jsonl")
+            print(f"launch to the first exercise heard, {session} session, instant answers: {seconds:.1f} s")
         sys.stdout.flush()
+        if options.start_only:
+            return
         began = time.monotonic()
         events, wall = play_to_the_end(rig, options.routine, env, home / "events.jsonl")
         heard = rig.monitor.recording(began)

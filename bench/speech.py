@@ -43,7 +43,7 @@ import os, sys, time, queue
 started = time.monotonic()
 from voiceguide.adapters.clock import MonotonicClock
 from voiceguide.adapters.speaker import SoundDeviceSpeaker
-from voiceguide.messages import Priority, Say
+from voiceguide.messages import Priority, Say, SpeechDone
 from voiceguide.own_voice import OwnVoice
 from voiceguide.settings import VoiceSettings
 from pathlib import Path
@@ -53,7 +53,8 @@ speaker = SoundDeviceSpeaker(inbox.put, MonotonicClock(), OwnVoice(), VoiceSetti
                              "pulse", cache_dir=Path(sys.argv[1]))
 created = time.monotonic()
 speaker.say(Say(1, "Lie on your back.", Priority.INSTRUCTION))
-inbox.get(timeout=10)
+while not isinstance(inbox.get(timeout=60), SpeechDone):  # SpeechStarted comes first
+    pass
 speaker.close()
 print(started, before, created)
 """
