@@ -90,6 +90,7 @@ class Defaults(_Strict):
     rest: Seconds = 15.0
     tempo: Seconds = Field(3.0, description="Seconds for one repetition (up and down).")
     sets: Annotated[int, Field(ge=1, le=20)] = 1
+    switch: Seconds = Field(5.0, description="Time to change position between the left and the right side.")
 
 
 class _Instruction(_Strict):
@@ -116,6 +117,9 @@ class _Exercise(_Instruction):
     first_side: Literal["left", "right"] = "left"
     sets: Annotated[int, Field(ge=1, le=20)] | None = None
     rest: Seconds | None = Field(None, description="Rest between sets; the routine's default when left out.")
+    switch: Seconds | None = Field(
+        None, description="Time to change position between the sides; the routine's default when left out."
+    )
 
 
 class HoldStep(_Exercise):
@@ -158,7 +162,14 @@ class Routine(_Strict):
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[a-zA-Z0-9]{2,8})?$")] = "en"
     source: ShortText | None = None
     equipment: list[ShortText] = Field(default_factory=list, max_length=20)
-    safety: list[Text] = Field(default_factory=list, max_length=20, description="Spoken before the start.")
+    safety: list[Text] = Field(
+        default_factory=list, max_length=20,
+        description="Spoken before the first session, and whenever the person says 'safety'.",
+    )
+    safety_brief: ShortText | None = Field(
+        None, description="One sentence of safety for the short start of later sessions; the first sentence "
+        "of the safety notes when left out.",
+    )
     notes: list[Text] = Field(default_factory=list, max_length=20, description="Shown by `show`, not spoken.")
     pain_limit: Annotated[int, Field(ge=0, le=10)] = 5
     defaults: Defaults = Defaults()
