@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from voiceguide.adapters.silent_speaker import SilentSpeaker
 from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
 from voiceguide.adapters.synthesis import Rendered, VoiceInfo
 from voiceguide.commands import Command
-from voiceguide.messages import Earcon, Heard, HeardNumber, Log, Say, VoiceSetting
+from voiceguide.messages import Earcon, Heard, HeardNumber, Log, Outcome, Say, VoiceSetting
 from voiceguide.simulation import FakeClock, SimulatedInbox
 
 
@@ -47,13 +48,29 @@ def script_commands(inbox: SimulatedInbox, script: list[tuple[float, Command | i
 @dataclass
 class RecordingHistory:
     entries: list[Log] = field(default_factory=list)
-    outcome: str | None = None
+    outcome: Outcome | None = None
 
     def record(self, entry: Log) -> None:
         self.entries.append(entry)
 
-    def close(self, outcome: str) -> None:
+    def close(self, outcome: Outcome) -> None:
         self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class AnyRecord(Log):
+    """A log record of any kind and fields, as a later voiceguide might write: for tests of the storage."""
+
+    name: str
+    fields: dict[str, Any]
+
+    @property  # type: ignore[override]
+    def kind(self) -> str:
+        return self.name
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.fields
 
 
 class StuckSynthesizer:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.engine import estimated_speech_seconds
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -89,16 +91,22 @@ def test_preview_prints_a_timed_transcript_and_the_total():
     assert all(line.startswith(("[", "Total", "(you say")) for line in lines[:-1])
 
 
-def test_text_mode_runs_in_real_time_driven_by_piped_lines():
-    started = time.monotonic()
-    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--no-checkin", stdin="ready\n")
-    elapsed = time.monotonic() - started
+def test_text_mode_runs_in_real_time_driven_by_piped_lines(tmp_path):
+    events = tmp_path / "events.jsonl"
+    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--no-checkin", "--events", str(events),
+                        stdin="ready\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "Tiny. One short hold."
-    assert "Toe pull. Pull your toes. Hold for 2 seconds. Begin." in lines
+    opening = lines.index("Toe pull. Pull your toes. Hold for 2 seconds.")
+    assert lines[opening + 1:opening + 2] == ["Begin."]
     assert lines[-1] == "That is the whole routine. Well done."
-    assert elapsed > 2  # the hold really took its time
+    said = {event["text"]: event["t"] for event in map(json.loads, events.read_text().splitlines())
+            if event["event"] == "say"}
+    # the reader gets the time the voice would take before the hold begins, and the hold its full time
+    opening_time = estimated_speech_seconds("Toe pull. Pull your toes. Hold for 2 seconds.")
+    assert said["Begin."] - said["Toe pull. Pull your toes. Hold for 2 seconds."] >= opening_time - 0.01
+    assert said["Release."] - said["Begin."] >= 2.0
 
 
 def test_unknown_typed_lines_are_explained_and_end_of_input_is_not_a_command():
@@ -107,10 +115,25 @@ def test_unknown_typed_lines_are_explained_and_end_of_input_is_not_a_command():
     assert result.returncode == 0
 
 
+def started(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "voiceguide", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def read_until(process: subprocess.Popen[str], fragment: str) -> list[str]:
+    """The lines printed up to and including the first one containing `fragment`."""
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if fragment in line:
+            return lines
+    raise AssertionError(f"{fragment!r} was never printed; got {lines}")
+
+
 def test_ctrl_c_exits_130():
-    process = subprocess.Popen([sys.executable, "-m", "voiceguide", str(DATA / "small.yaml"), "--text", "--keys-only"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    process = started(str(DATA / "small.yaml"), "--text", "--keys-only")
+    read_until(process, "Small test.")  # the routine is playing
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
     assert process.returncode == 130
@@ -157,12 +180,10 @@ def test_a_session_is_recorded_and_shown_by_history(tmp_path):
 
 def test_an_interrupted_session_resumes_at_its_step(tmp_path):
     database = tmp_path / "history.sqlite3"
-    process = subprocess.Popen([sys.executable, "-m", "voiceguide", str(DATA / "small.yaml"), "--text", "--keys-only",
-                                "--no-checkin", "--history", str(database)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = started(str(DATA / "small.yaml"), "--text", "--keys-only", "--no-checkin", "--history", str(database))
     process.stdin.write("ready\nskip\n")
     process.stdin.flush()
-    time.sleep(3)
+    read_until(process, "Raises.")  # the skip was taken
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=10)
     assert process.returncode == 130
@@ -171,7 +192,7 @@ def test_an_interrupted_session_resumes_at_its_step(tmp_path):
                          "--resume", stdin="ready\nq\nq\n")
     lines = resumed.stdout.splitlines()
     assert lines[0] == "Resuming today's session at step 1: Calf stretch."
-    assert "Calf stretch. Lean on the wall. Left side. Hold for 10 seconds. Begin." in lines
+    assert "Calf stretch. Lean on the wall. Left side. Hold for 10 seconds." in lines
 
 
 def test_no_history_records_nothing(tmp_path):

@@ -45,36 +45,44 @@ def test_every_command_through_a_hold_gives_this_exact_transcript():
     assert show(lines) == EXPECTED_COMMANDS_TRANSCRIPT
     assert outcome == "quit"
     assert [entry.kind for entry in history.entries if entry.kind != "command"] == [
-        "part", "pause", "resume", "part", "part", "part", "step", "part", "pause", "quit"]
+        "part", "pause", "resume", "part", "part", "part", "step", "part", "pause", "quit", "step"]
     assert history.entries[6].data == {"paused_seconds": 13.0}
-    assert {"step": 0, "name": "Calf stretch", "outcome": "skipped", "seconds": 38.0} in [e.data for e in history.entries]
+    steps = [e.data for e in history.entries if e.kind == "step"]
+    assert steps == [{"step": 0, "name": "Calf stretch", "outcome": "skipped", "seconds": 38.0},
+                     {"step": 1, "name": "Raises", "outcome": "stopped", "seconds": 2.0}]
 
 
 EXPECTED_COMMANDS_TRANSCRIPT = """\
    0.00 Small test. Two short exercises. Stop on sharp pain.
    3.67 Say ready when you are set.
-   9.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds. Begin.
+   9.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds.
    9.00 <heard>
+  13.80 Begin.
   17.00 Paused. Say resume to carry on.
   17.00 <heard>
   20.00 Paused. Calf stretch, left side, 7 seconds left; about 1 minute left in all.
   20.00 <heard>
   30.00 Resuming. Calf stretch, left side. 7 seconds left.
   30.00 <heard>
-  37.47 3.
-  38.47 2.
-  39.47 1.
-  40.47 Release. Switch sides.
-  40.47 <switch>
-  40.47 Calf stretch. Right side. Hold for 10 seconds. Begin.
+  33.30 Begin.
+  37.10 3.
+  38.10 2.
+  39.10 1.
+  40.10 Release. Switch sides.
+  40.10 <switch>
+  40.10 Calf stretch. Right side. Hold for 10 seconds.
+  44.82 Begin.
   45.00 <silence>
-  45.00 Calf stretch. Lean on the wall. Right side. Hold for 10 seconds. Begin.
+  45.00 Calf stretch. Lean on the wall. Right side. Hold for 10 seconds.
   45.00 <heard>
-  52.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds. Begin.
+  51.82 3.
+  52.00 <silence>
+  52.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds.
   52.00 <heard>
   56.00 <silence>
-  56.00 Calf stretch. Right side. Hold for 10 seconds. Begin.
+  56.00 Calf stretch. Right side. Hold for 10 seconds.
   56.00 <heard>
+  59.30 Begin.
   60.00 Raises. Rise on your toes. 3 times. Ready, go.
   60.00 <heard>
   62.00 <silence>
@@ -92,7 +100,7 @@ def test_plain_run_counts_repetitions_and_finishes():
     assert said[-3:] == ["All done.", "<finish>", "That is the whole routine. Well done."]
     assert [text for text in said if text.startswith(("Up", "And down"))] == [
         "Up.", "And down, 1.", "Up.", "And down, 2.", "Up.", "And down, 3."]
-    assert said.index("Release. Switch sides.") < said.index("Calf stretch. Right side. Hold for 10 seconds. Begin.")
+    assert said.index("Release. Switch sides.") < said.index("Calf stretch. Right side. Hold for 10 seconds.")
     assert [e.data["outcome"] for e in history.entries if e.kind == "step"] == ["done", "done", "done"]
 
 
@@ -107,8 +115,8 @@ def test_the_last_release_is_heard_before_the_closing_words():
 def test_brief_mode_speaks_short_forms_and_repeat_gives_the_full_one():
     lines, _, _ = run([(5.0, C.READY), (8.0, C.REPEAT), (40.0, C.QUIT), (41.0, C.QUIT)], checkins=False, brief=True)
     said = [line[8:] for line in lines]
-    assert "Calf stretch. Lean. Left side. Hold for 10 seconds. Begin." in said
-    assert "Calf stretch. Lean on the wall. Left side. Hold for 10 seconds. Begin." in said
+    assert "Calf stretch. Lean. Left side. Hold for 10 seconds." in said
+    assert "Calf stretch. Lean on the wall. Left side. Hold for 10 seconds." in said
 
 
 def test_pain_checkins_and_it_hurts():

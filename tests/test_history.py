@@ -27,7 +27,7 @@ from voiceguide.history import (
     default_path,
 )
 from voiceguide.history_report import text_lines
-from voiceguide.messages import Log
+from tests.fakes import AnyRecord
 
 START = datetime(2026, 11, 20, 8, 14, tzinfo=UTC)
 
@@ -61,13 +61,13 @@ def test_a_finished_session_reads_back_exactly(tmp_path: Path) -> None:
         assert store.notice is None
         session = store.start_session("heel-spur")
         for seconds, entry in [
-            (1, Log("pain", {"phase": "before", "level": 6})),
-            (2, Log("part", {"step": 0, "name": "Towel stretch", "label": "Towel stretch, set 1 of 2"})),
-            (30, Log("pause", {})),
-            (45, Log("resume", {"paused_seconds": 15.0})),
-            (46, Log("command", {"command": "next", "source": "voice"})),
-            (47, Log("step", {"step": 0, "name": "Towel stretch", "outcome": "done", "seconds": 45.0})),
-            (50, Log("pain", {"phase": "after", "level": 4})),
+            (1, AnyRecord("pain", {"phase": "before", "level": 6})),
+            (2, AnyRecord("part", {"step": 0, "name": "Towel stretch", "label": "Towel stretch, set 1 of 2"})),
+            (30, AnyRecord("pause", {})),
+            (45, AnyRecord("resume", {"paused_seconds": 15.0})),
+            (46, AnyRecord("command", {"command": "next", "source": "voice"})),
+            (47, AnyRecord("step", {"step": 0, "name": "Towel stretch", "outcome": "done", "seconds": 45.0})),
+            (50, AnyRecord("pain", {"phase": "after", "level": 4})),
         ]:
             clock.now = at(seconds)
             session.record(entry)
@@ -109,10 +109,10 @@ def test_times_are_stored_as_iso_utc_text(tmp_path: Path) -> None:
 def test_unknown_kinds_and_odd_values_are_kept_as_generic_events(tmp_path: Path) -> None:
     with HistoryStore.open(tmp_path / "history.sqlite3", clock=WallClock()) as store:
         session = store.start_session("heel-spur")
-        session.record(Log("cheer", {"text": "well done", "volume": 3}))
-        session.record(Log("pain", {"phase": "during", "level": None}))
-        session.record(Log("step", {"step": "three", "level": True, "name": "", "when": object}))
-        session.record(Log("part", {"step": 2**70}))
+        session.record(AnyRecord("cheer", {"text": "well done", "volume": 3}))
+        session.record(AnyRecord("pain", {"phase": "during", "level": None}))
+        session.record(AnyRecord("step", {"step": "three", "level": True, "name": "", "when": object}))
+        session.record(AnyRecord("part", {"step": 2**70}))
         (read,) = store.sessions()
     assert read.events == (
         EventRecord(START, "cheer", extra={"text": "well done", "volume": 3}),
@@ -135,7 +135,7 @@ def test_each_event_is_visible_to_another_reader_as_it_happens(tmp_path: Path) -
     with HistoryStore.open(path) as writer, HistoryStore.open(path) as reader:
         session = writer.start_session("heel-spur")
         assert reader.sessions()[0].outcome == "running"
-        session.record(Log("pause", {}))
+        session.record(AnyRecord("pause", {}))
         assert [event.kind for event in reader.sessions()[0].events] == ["pause"]
         session.close("quit")
         assert reader.sessions()[0].outcome == "quit"
@@ -148,7 +148,7 @@ def record_steps(
     for step, outcome in outcomes:
         clock.advance(60)
         session.record(
-            Log("step", {"step": step, "name": f"step {step}", "outcome": outcome, "seconds": 60.0})
+            AnyRecord("step", {"step": step, "name": f"step {step}", "outcome": outcome, "seconds": 60.0})
         )
     return session
 
@@ -211,14 +211,14 @@ def test_a_session_killed_mid_routine_leaves_a_consistent_record_read_as_interru
             import sys, time
             from pathlib import Path
             from voiceguide.history import HistoryStore
-            from voiceguide.messages import Log
+            from tests.fakes import AnyRecord
 
             session = HistoryStore.open(Path(sys.argv[1])).start_session("heel-spur")
-            session.record(Log("pain", {"phase": "before", "level": 5}))
-            session.record(Log("step", {"step": 0, "name": "Towel stretch", "outcome": "done", "seconds": 60.0}))
+            session.record(AnyRecord("pain", {"phase": "before", "level": 5}))
+            session.record(AnyRecord("step", {"step": 0, "name": "Towel stretch", "outcome": "done", "seconds": 60.0}))
             print("ready", flush=True)
             for rep in range(10_000):
-                session.record(Log("part", {"step": 1, "name": "Calf raises", "label": f"rep {rep}"}))
+                session.record(AnyRecord("part", {"step": 1, "name": "Calf raises", "label": f"rep {rep}"}))
                 time.sleep(0.002)
             """
         )
@@ -258,7 +258,7 @@ def _real_history(path: Path) -> None:
     with HistoryStore.open(path) as store:
         session = store.start_session("heel-spur")
         for rep in range(300):
-            session.record(Log("part", {"step": 0, "name": "Calf raises", "label": f"rep {rep} " + "x" * 50}))
+            session.record(AnyRecord("part", {"step": 0, "name": "Calf raises", "label": f"rep {rep} " + "x" * 50}))
         session.close("finished")
 
 

@@ -21,7 +21,7 @@ from voiceguide.history_report import (
     text_lines,
     to_csv,
 )
-from voiceguide.messages import Log
+from tests.fakes import AnyRecord
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -36,12 +36,12 @@ class WallClock:
         return self.now
 
 
-def pain(phase: str, level: int | None) -> Log:
-    return Log("pain", {"phase": phase, "level": level})
+def pain(phase: str, level: int | None) -> AnyRecord:
+    return AnyRecord("pain", {"phase": phase, "level": level})
 
 
-def step(index: int, outcome: str = "done") -> Log:
-    return Log("step", {"step": index, "name": f"exercise {index}", "outcome": outcome, "seconds": 60.0})
+def step(index: int, outcome: str = "done") -> AnyRecord:
+    return AnyRecord("step", {"step": index, "name": f"exercise {index}", "outcome": outcome, "seconds": 60.0})
 
 
 # (routine, start, [(minutes into the session, entry)], minutes to the end or None if killed, outcome)
@@ -64,7 +64,7 @@ KNOWN = [
     (
         "foot-massage",
         "2026-11-19T07:30",
-        [(2, Log("command", {"command": "quit", "source": "voice"}))],
+        [(2, AnyRecord("command", {"command": "quit", "source": "voice"}))],
         3,
         "quit",
     ),

@@ -18,7 +18,7 @@ from test_recognition import clip, speak
 from voiceguide.adapters.microphone import MicrophoneListener
 from voiceguide.adapters.models import choose_engine
 from voiceguide.commands import Command
-from voiceguide.messages import DeviceNotice, Heard, HeardNumber
+from voiceguide.messages import DeviceNotice, Expect, Heard, HeardNumber
 from voiceguide.own_voice import OwnVoice
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -113,7 +113,7 @@ def test_numbers_during_a_check_in() -> None:
     microphone = ScriptedMicrophone([(clip(0.8, speak("four"), 1.0), "stay")])
     inbox: queue.Queue = queue.Queue()
     listener = MicrophoneListener(inbox.put, Clock(), OwnVoice(), choose_engine("en"), open_input=microphone)
-    listener.expect_numbers(True)
+    listener.expect(Expect.NUMBER)
     listener.start()
     events = collect(inbox, lambda got: any(isinstance(e, HeardNumber) for e in got), timeout=20.0)
     listener.close()

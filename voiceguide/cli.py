@@ -11,20 +11,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide import __version__
 from voiceguide.commands import HELP_LINES, key_for
 from voiceguide.console import clock_stamp
+from voiceguide.exit_codes import ExitCode
 from voiceguide.plan import CueMode
 from voiceguide.routine import Routine, RoutineError, json_schema, load_routine
 from voiceguide.settings import RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_INVALID = 65
-EXIT_NOT_FOUND = 66
-EXIT_UNAVAILABLE = 69
-EXIT_INTERRUPTED = 130
+if TYPE_CHECKING:
+    from voiceguide.session import SessionConfig
 
 ENGINES = ("vosk", "pocketsphinx")
 
@@ -62,7 +60,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with our exit code for usage errors and one plain line of explanation."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: {message}; see '{self.prog} --help'.\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: {message}; see '{self.prog} --help'.\n")
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -183,17 +181,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(_run_parser().parse_args(args))
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except SystemExit as leaving:  # argparse's --help, --version and usage errors
-        return leaving.code if isinstance(leaving.code, int) else EXIT_USAGE
+        return leaving.code if isinstance(leaving.code, int) else ExitCode.USAGE
     except BrokenPipeError:
-        return EXIT_OK
+        return ExitCode.OK
 
 
-def _problem_exit(error: RoutineError) -> int:
+def _problem_exit(error: RoutineError) -> ExitCode:
     for problem in error.problems:
         print(problem, file=sys.stderr)
-    return EXIT_NOT_FOUND if error.missing else EXIT_INVALID
+    return ExitCode.NOT_FOUND if error.missing else ExitCode.INVALID
 
 
 def _load(name_or_path: str) -> Routine:
@@ -205,7 +203,7 @@ def _load(name_or_path: str) -> Routine:
 # ----- subcommands ---------------------------------------------------------------------------
 
 
-def _list(options: argparse.Namespace) -> int:
+def _list(options: argparse.Namespace) -> ExitCode:
     from voiceguide.library import available
     from voiceguide.preview import preview
 
@@ -217,10 +215,10 @@ def _list(options: argparse.Namespace) -> int:
             continue
         minutes = max(1, round(preview(routine).total_seconds / 60))
         print(f"{entry.name}  {routine.title}  about {minutes} min  ({entry.origin})")
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _show(options: argparse.Namespace) -> int:
+def _show(options: argparse.Namespace) -> ExitCode:
     from voiceguide.show import describe
 
     try:
@@ -228,10 +226,10 @@ def _show(options: argparse.Namespace) -> int:
     except RoutineError as error:
         return _problem_exit(error)
     print(describe(routine))
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _validate(options: argparse.Namespace) -> int:
+def _validate(options: argparse.Namespace) -> ExitCode:
     invalid = missing = False
     for name_or_path in options.routines:
         try:
@@ -243,15 +241,15 @@ def _validate(options: argparse.Namespace) -> int:
             invalid |= not error.missing
         else:
             print(f"{name_or_path}: OK")
-    return EXIT_INVALID if invalid else EXIT_NOT_FOUND if missing else EXIT_OK
+    return ExitCode.INVALID if invalid else ExitCode.NOT_FOUND if missing else ExitCode.OK
 
 
-def _schema(options: argparse.Namespace) -> int:
+def _schema(options: argparse.Namespace) -> ExitCode:
     print(json.dumps(json_schema(), indent=2))
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _history(options: argparse.Namespace) -> int:
+def _history(options: argparse.Namespace) -> ExitCode:
     from voiceguide import history_report
     from voiceguide.history import HistoryError, HistoryStore
 
@@ -262,7 +260,7 @@ def _history(options: argparse.Namespace) -> int:
             sessions = store.sessions(limit=options.limit)
     except HistoryError as error:
         print(error, file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return ExitCode.UNAVAILABLE
     if options.csv:
         sys.stdout.write(history_report.to_csv(sessions))
     elif options.plot:
@@ -270,15 +268,15 @@ def _history(options: argparse.Namespace) -> int:
         if not folder.is_dir():
             print(f"Cannot draw to {options.plot}: there is no folder {folder}; create it or choose another "
                   "path.", file=sys.stderr)
-            return EXIT_USAGE
+            return ExitCode.USAGE
         try:
             history_report.plot(sessions, options.plot)
         except history_report.PlotUnavailable as error:
             print(error, file=sys.stderr)
-            return EXIT_UNAVAILABLE
+            return ExitCode.UNAVAILABLE
         except OSError as error:
             print(f"Cannot draw to {options.plot}: {error.strerror or error}; choose another path.", file=sys.stderr)
-            return EXIT_USAGE
+            return ExitCode.USAGE
         print(f"Drawn to {options.plot}.")
     elif options.say:
         from voiceguide.session import say_once
@@ -286,22 +284,22 @@ def _history(options: argparse.Namespace) -> int:
         say_once(history_report.summary_sentence(sessions))
     else:
         print("\n".join(history_report.text_lines(sessions)))
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _hear(options: argparse.Namespace) -> int:
+def _hear(options: argparse.Namespace) -> ExitCode:
     from voiceguide.hear import hear
 
     return hear(options.files, options.engine, options.lang, options.model, options.numbers)
 
 
-def _models(options: argparse.Namespace) -> int:
+def _models(options: argparse.Namespace) -> ExitCode:
     from voiceguide.adapters.models import models_command
 
     return models_command(options.action, options.language, options.model)
 
 
-def _voices(options: argparse.Namespace) -> int:
+def _voices(options: argparse.Namespace) -> ExitCode:
     from voiceguide.adapters.audio_out import AudioUnavailable
     from voiceguide.adapters.voices import list_voices
 
@@ -309,22 +307,22 @@ def _voices(options: argparse.Namespace) -> int:
         voices = list_voices(None if options.language == "all" else options.language)
     except AudioUnavailable as error:
         print(error, file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return ExitCode.UNAVAILABLE
     if not voices:
         print(f"No installed voice speaks {options.language!r}; 'voiceguide voices all' lists every voice.")
     for voice in voices:
         print(f"{voice.short_id}  {voice.name}  ({', '.join(voice.languages)})")
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _devices(options: argparse.Namespace) -> int:
+def _devices(options: argparse.Namespace) -> ExitCode:
     from voiceguide.adapters.audio_out import AudioUnavailable, list_devices
 
     try:
         devices = list_devices()
     except AudioUnavailable as error:
         print(error, file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return ExitCode.UNAVAILABLE
     if not devices:
         print("No sound devices were found.")
     for device in devices:
@@ -333,29 +331,42 @@ def _devices(options: argparse.Namespace) -> int:
                     if default]
         marks = f"  default {' and '.join(defaults)}" if defaults else ""
         print(f"{device.index}  {device.name}  ({device.host_api}; {', '.join(roles)}){marks}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # ----- running a routine ---------------------------------------------------------------------
 
 
-def _run(options: argparse.Namespace) -> int:
+def _run(options: argparse.Namespace) -> ExitCode:
     try:
         routine = _load(options.routine)
     except RoutineError as error:
         return _problem_exit(error)
-    cue_mode = CueMode(options.cues)
+    config = _session_config(options)
     if options.preview:
         from voiceguide.preview import preview
 
-        result = preview(routine, brief=options.brief, checkins=options.checkins, cue_mode=cue_mode)
+        result = preview(routine, brief=config.brief, checkins=config.checkins, cue_mode=config.cue_mode)
         sys.stdout.write(result.transcript)
         print(f"Total: {clock_stamp(result.total_seconds)[1:-1]} ({result.total_seconds:.0f} seconds)")
-        return EXIT_OK
+        return ExitCode.OK
     from voiceguide.session import SessionError, run_session
 
     try:
-        return run_session(routine, options, cue_mode)
+        return run_session(routine, config)
     except SessionError as error:
         print(error, file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
+
+
+def _session_config(options: argparse.Namespace) -> SessionConfig:
+    """The run's arguments as a typed, frozen config: nothing past this point sees argparse."""
+    from voiceguide.session import SessionConfig
+
+    return SessionConfig(
+        brief=options.brief, checkins=options.checkins, cue_mode=CueMode(options.cues), text=options.text,
+        events=options.events, resume=options.resume, history_file=options.history_file,
+        record_history=options.record_history, voice=options.voice, rate=options.rate, volume=options.volume,
+        output_device=options.output_device, input_device=options.input_device, engine=options.engine,
+        model=options.model, keys_only=options.keys_only,
+    )

@@ -23,6 +23,7 @@ class Command(StrEnum):
     YES = "yes"
     HELP = "help"
     TIME = "time"
+    SAFETY = "safety"
     SLOWER = "slower"
     FASTER = "faster"
     LOUDER = "louder"
@@ -44,6 +45,7 @@ PHRASES: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.YES: ("yes",),
         Command.HELP: ("help", "what can i say"),
         Command.TIME: ("how long", "time left", "time"),
+        Command.SAFETY: ("safety", "safety notes"),
         Command.SLOWER: ("slower", "slow down"),
         Command.FASTER: ("faster", "speed up"),
         Command.LOUDER: ("louder",),
@@ -66,6 +68,7 @@ PHRASES["ko"] = {
     Command.YES: ("네", "예", "응"),
     Command.HELP: ("도움말", "도와줘"),
     Command.TIME: ("남은 시간", "얼마나", "시간"),
+    Command.SAFETY: ("안전", "주의사항"),
     Command.SLOWER: ("천천히", "느리게"),
     Command.FASTER: ("빠르게",),
     Command.LOUDER: ("크게",),
@@ -128,6 +131,7 @@ KEYS: dict[str, Command] = {
     "h": Command.HELP,
     "?": Command.HELP,
     "t": Command.TIME,
+    "w": Command.SAFETY,
     "-": Command.SLOWER,
     "+": Command.FASTER,
     ">": Command.LOUDER,
@@ -145,6 +149,7 @@ HELP_LINES: tuple[tuple[Command, str], ...] = (
     (Command.RESUME, "carry on after a pause"),
     (Command.REPEAT, "hear the full instruction again"),
     (Command.TIME, "hear where you are and how long is left"),
+    (Command.SAFETY, "hear the routine's safety notes"),
     (Command.STOP, "stop at once, like pause"),
     (Command.QUIT, "end the session; asks you to confirm"),
     (Command.SLOWER, "speak slower (faster for quicker)"),

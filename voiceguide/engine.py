@@ -1,14 +1,19 @@
 """The routine engine: every decision about what happens next lives here.
 
 It is a pure state machine. Events come in (time passed, a command was heard, a number was
-answered, speech finished); effects go out (say this, cut speech, play a cue, log, finished). It
-imports no clock, thread, audio or speech library: the player owns those and feeds it times.
+answered, speech finished, a device failed or came back); effects go out (say this, cut speech,
+play a cue, listen for this, log, finished). It imports no clock, thread, audio or speech library:
+the player owns those, feeds it times and carries the effects out.
+
+State: a `Phase` within the current part (the phases and the moves between them are in `TRANSITIONS`,
+checked on every move), plus an optional `Pause` on top: pausing never changes the phase, it only stops
+the part's time. Commands are dispatched through one table, `_HANDLERS`.
 
 Timing is deadline-based. A part's timed phase starts when its opening has been said, with
 `deadline = now + time_left`; pausing stores `time_left = deadline - now` and resuming restarts from
 it, so a paused hold gets exactly the time it had left and a long sentence never shifts a deadline.
 
-Who may speak when (the priority rule, enforced in `_say`):
+Who may speak when (the priority rule, in `_Utterances`), for every utterance, device notices included:
 - URGENT (safety, answers to the user) cuts whatever is playing;
 - INSTRUCTION queues behind other instructions and cuts a tick;
 - TICK is dropped while anything more important is pending and replaces an older tick.
@@ -17,56 +22,62 @@ Illegal events (time going backwards, anything after the end) raise and leave th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import ClassVar
+from types import MappingProxyType
+from typing import Any, ClassVar
 
-from voiceguide.commands import HELP_LINES, Command
+from voiceguide.commands import Command
 from voiceguide.messages import (
     AdjustVoice,
+    CommandTaken,
     Cue,
+    DeviceNotice,
     Earcon,
     Effect,
     Event,
+    Expect,
     Finished,
     Heard,
     HeardNumber,
-    Log,
+    Listen,
+    Outcome,
+    PainPhase,
+    PainReported,
+    PartCompleted,
+    PartStarted,
+    PauseBegan,
+    PauseEnded,
+    PauseReason,
+    Phase,
     Priority,
+    QuitConfirmed,
+    RoutineCompleted,
     Say,
     Silence,
     SpeechDone,
+    StateChanged,
     VoiceSetting,
 )
-from voiceguide.plan import INTRO_STEP, READY_PROMPT, Part, PartKind, seconds_phrase
+from voiceguide.plan import INTRO_STEP, Part, PartKind, Scheduled
+from voiceguide.routine import Routine
+from voiceguide.wording import Line, wording
 
 QUIT_CONFIRM_SECONDS = 10.0
 SPEECH_WORDS_PER_SECOND = 160 / 60
+MICROPHONE = "microphone"
 
-PAIN_QUESTION = "How is your pain, from zero to ten?"
-PAIN_ADVICE = (
-    "Sharp pain means stop. These exercises should stay below moderate pain, "
-    "and an exercise that makes the pain worse should be left out."
-)
-PAIN_CHOICES = "Say skip to leave this exercise out, resume to carry on, or quit to end the session."
-QUIT_QUESTION = "Do you want to end the session? Say quit again, or yes, to end it. Say resume to carry on."
-
-
-class Phase(StrEnum):
-    OPENING = "opening"  # the part's opening (or a restatement) is being said; time starts after it
-    TIMING = "timing"  # the part's time is running
-    WAITING = "waiting"  # waiting for "ready"
-    CHECKIN = "checkin"  # waiting for a pain number (or "skip")
-    CLOSING = "closing"  # the last words are being said
-    FINISHED = "finished"
-
-
-class PauseReason(StrEnum):
-    PAUSE = "pause"
-    STOP = "stop"
-    QUIT = "quit"
-    PAIN = "pain"
+TRANSITIONS: Mapping[Phase, frozenset[Phase]] = MappingProxyType({
+    # OPENING ends in the part's time, a wait for "ready", a pain question; any move opens another part.
+    Phase.OPENING: frozenset({Phase.OPENING, Phase.TIMING, Phase.WAITING, Phase.CHECKIN, Phase.CLOSING}),
+    Phase.RESUMING: frozenset({Phase.OPENING, Phase.TIMING, Phase.CHECKIN, Phase.CLOSING}),
+    Phase.TIMING: frozenset({Phase.OPENING, Phase.RESUMING, Phase.CHECKIN, Phase.CLOSING}),
+    Phase.WAITING: frozenset({Phase.OPENING, Phase.CHECKIN, Phase.CLOSING}),
+    Phase.CHECKIN: frozenset({Phase.WAITING, Phase.CLOSING}),
+    Phase.CLOSING: frozenset({Phase.FINISHED}),
+    Phase.FINISHED: frozenset(),
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,26 @@ class EngineOptions:
     checkins: bool = True
     pain_limit: int = 5
     start_part: int = 0  # for --resume: the part to open after "ready"
+    language: str = "en"  # of the engine's own sentences (the parts come worded by the plan)
+    listening: bool = True  # a microphone listens; without one, every "say ready" also names the Enter key
+    safety: tuple[str, ...] = ()  # the routine's safety notes, read out on "safety"
+
+
+@dataclass(frozen=True)
+class Pause:
+    """The routine stands still, on top of whatever phase it is in."""
+
+    reason: PauseReason
+    since: float
+    pain: bool = False  # "it hurts" led here: ending the session now is stopping for pain
+    level_wanted: bool = False  # "it hurts" asked how bad, and no number came yet
+    quit_until: float | None = None  # "do you want to end the session?" stands until then
+
+
+def engine_options(routine: Routine, **choices: Any) -> EngineOptions:
+    """The options a routine brings (its language, pain limit and safety notes) with the person's choices."""
+    return EngineOptions(language=routine.language, pain_limit=routine.pain_limit, safety=tuple(routine.safety),
+                         **choices)
 
 
 class IllegalEvent(Exception):
@@ -90,6 +121,51 @@ def estimated_part_seconds(part: Part) -> float:
     return estimated_speech_seconds(part.opening) + part.duration
 
 
+class _Utterances:
+    """The priority rule: which utterance may speak over which, and which utterance's end moves the
+    engine on (the gate). Every Say gets a fresh id; Silence drops everything pending."""
+
+    def __init__(self, out: list[Effect]) -> None:
+        self._out = out
+        self._pending: dict[int, Priority] = {}
+        self._last_id = 0
+        self.gate: int | None = None
+
+    def say(self, text: str, priority: Priority, *, gate: bool = False) -> None:
+        if not text:
+            return
+        pending = set(self._pending.values())
+        if priority is Priority.TICK:
+            if any(p < Priority.TICK for p in pending):
+                return
+            if pending:
+                self.silence()
+        elif priority is Priority.INSTRUCTION:
+            if pending == {Priority.TICK}:
+                self.silence()
+        else:
+            self.silence()
+        self._last_id += 1
+        self._pending[self._last_id] = priority
+        self._out.append(Say(self._last_id, text, priority))
+        if gate:
+            self.gate = self._last_id
+
+    def silence(self) -> None:
+        if self._pending:
+            self._out.append(Silence())
+            self._pending.clear()
+        self.gate = None
+
+    def done(self, utterance_id: int) -> bool:
+        """Marks an utterance as ended; True when it was the gate."""
+        self._pending.pop(utterance_id, None)
+        if utterance_id != self.gate:
+            return False
+        self.gate = None
+        return True
+
+
 class Engine:
     """The routine's state machine. Feed it events in time order; carry out the effects it returns."""
 
@@ -98,26 +174,23 @@ class Engine:
             raise ValueError("a routine needs at least one part")
         self.parts = tuple(parts)
         self.options = options
+        self._words = wording(options.language)
+        self._out: list[Effect] = []
+        self._speech = _Utterances(self._out)
+        self._started = False
+        self.now = float("-inf")
         self.index = 0
         self.phase = Phase.OPENING
-        self.paused: PauseReason | None = None
-        self.now = float("-inf")
-        self._started = False
+        self.pause: Pause | None = None
         self._time_left = self.parts[0].duration
-        self._deadline: float | None = None
+        self._deadline: float | None = None  # set while the part's time runs
         self._schedule_pos = 0
-        self._pending: dict[int, Priority] = {}
-        self._gate: int | None = None  # the utterance whose end moves the phase on
-        self._next_id = 1
-        self._quit_until: float | None = None
-        self._paused_at = 0.0
-        self._paused_total = 0.0
-        self._pain_reported = False
-        self._checkin_phase: str | None = None
+        self._checkin: PainPhase | None = None  # the pain question being asked
         self._asked_before = False
-        self._step_started = (INTRO_STEP, 0.0, 0.0)  # step, started at, paused total then
-        self._step_completed = False
-        self._out: list[Effect] = []
+        self._closing_outcome = Outcome.FINISHED
+        self._listening = options.listening
+        self._last_command: Command | None = None
+        self._reported: tuple[StateChanged, Expect] | None = None
 
     # ----- the public interface -------------------------------------------------------------
 
@@ -128,13 +201,6 @@ class Engine:
     @property
     def finished(self) -> bool:
         return self.phase is Phase.FINISHED
-
-    @property
-    def awaiting(self) -> str | None:
-        """What the engine waits for from the person: "ready", "number", or None."""
-        if self.paused:
-            return None
-        return {Phase.WAITING: "ready", Phase.CHECKIN: "number"}.get(self.phase)
 
     def start(self, now: float) -> list[Effect]:
         if self._started:
@@ -153,110 +219,90 @@ class Engine:
         if event.now < self.now:
             raise IllegalEvent(f"time went backwards: {event.now} after {self.now}")
         self.now = event.now
-        if isinstance(event, SpeechDone):
-            self._speech_done(event.utterance_id)
-        elif isinstance(event, Heard):
-            self._heard(event)
-        elif isinstance(event, HeardNumber):
-            self._number(event)
+        match event:
+            case SpeechDone():
+                if self._speech.done(event.utterance_id):
+                    self._gate_passed()
+            case Heard():
+                self._heard(event.command, event.source)
+            case HeardNumber():
+                self._number(event)
+            case DeviceNotice():
+                self._device(event)
         self._tick()
         return self._flush()
 
     def next_deadline(self) -> float | None:
         """When the engine next needs a Tick, if nothing else happens first."""
-        if self.paused:
-            return self._quit_until
-        if self.phase is not Phase.TIMING or self._deadline is None:
+        if self.pause:
+            return self.pause.quit_until
+        if self._deadline is None:
             return None
         upcoming = self._upcoming()
         return self._deadline - upcoming.remaining if upcoming else self._deadline
 
     def status(self) -> str:
         """Where we are and what is left, as one spoken answer."""
-        part = self.part
-        if self.phase is Phase.TIMING and self._deadline is not None:
-            left = self._deadline - self.now
-        else:
-            left = self._time_left
-        here = part.label
-        if part.duration and self.phase in (Phase.OPENING, Phase.TIMING):
-            here += f", {seconds_phrase(max(left, 0))} left"
+        words = self._words
+        left = max(self._deadline - self.now if self._deadline is not None else self._time_left, 0.0)
+        where = self.part.label
+        if self.part.duration and self.phase in (Phase.OPENING, Phase.RESUMING, Phase.TIMING):
+            where = words(Line.WHERE_TIME_LEFT, where=where, time=words.duration(left))
         later = sum(estimated_part_seconds(p) for p in self.parts[self.index + 1 :])
-        total_minutes = max(1, round((later + max(left, 0)) / 60))
-        prefix = "Paused. " if self.paused else ""
-        return f"{prefix}{here}; about {total_minutes} minute{'s' if total_minutes != 1 else ''} left in all."
+        minutes = max(1, round((later + left) / 60))
+        line = Line.STATUS_PAUSED if self.pause else Line.STATUS
+        return words(line, where=where, minutes=words.duration(minutes * 60))
 
-    # ----- speech and the priority rule ---------------------------------------------------------
+    # ----- moving between phases -------------------------------------------------------------
 
-    def _say(self, text: str, priority: Priority, *, gate: bool = False) -> None:
-        if not text:
-            return
-        pending = set(self._pending.values())
-        if priority is Priority.TICK:
-            if any(p < Priority.TICK for p in pending):
-                return
-            if pending:
-                self._silence()
-        elif priority is Priority.INSTRUCTION:
-            if pending and pending == {Priority.TICK}:
-                self._silence()
-        else:
-            self._silence()
-        utterance_id = self._next_id
-        self._next_id += 1
-        self._pending[utterance_id] = priority
-        self._out.append(Say(utterance_id, text, priority))
-        if gate:
-            self._gate = utterance_id
+    def _enter(self, phase: Phase) -> None:
+        if phase is not self.phase and phase not in TRANSITIONS[self.phase]:
+            raise AssertionError(f"no transition from {self.phase} to {phase}")
+        self.phase = phase
 
-    def _silence(self) -> None:
-        if self._pending:
-            self._out.append(Silence())
-            self._pending.clear()
-        self._gate = None
-
-    def _speech_done(self, utterance_id: int) -> None:
-        self._pending.pop(utterance_id, None)
-        if utterance_id != self._gate:
-            return
-        self._gate = None
+    def _gate_passed(self) -> None:
+        """The utterance that holds the phase has been heard."""
         if self.phase is Phase.CLOSING:
-            self.phase = Phase.FINISHED
-            self._out.append(Finished(self._outcome()))
-        elif self.phase is Phase.OPENING and not self.paused:
+            self._finish()
+        elif self.phase in (Phase.OPENING, Phase.RESUMING) and not self.pause:
             self._opening_said()
 
     def _opening_said(self) -> None:
         part = self.part
         if part.kind is PartKind.TIMED:
-            self.phase = Phase.TIMING
-            self._deadline = self.now + self._time_left
-            self._schedule_pos = next(
-                (i for i, item in enumerate(part.schedule) if item.remaining <= self._time_left), len(part.schedule)
-            )
+            self._start_time()
         elif part.kind is PartKind.SAY:
             self._part_completed()
-        elif part.step == INTRO_STEP and self.options.checkins and not self._asked_before:
+        elif self._before_checkin_due():
             self._asked_before = True
-            self._ask_pain("before", f"Before we start: {PAIN_QUESTION[0].lower()}{PAIN_QUESTION[1:]}")
+            self._ask_pain(PainPhase.BEFORE, self._words(Line.PAIN_QUESTION_BEFORE))
         else:
             if part.step == INTRO_STEP:
-                self._say(READY_PROMPT, Priority.INSTRUCTION)
-            self.phase = Phase.WAITING
+                self._say(self._ready_prompt(), Priority.INSTRUCTION)
+            else:
+                self._out.append(PartCompleted(part.step, self._last_of_step()))  # a ready step, read out
+            self._enter(Phase.WAITING)
 
-    # ----- time -----------------------------------------------------------------------------
+    def _start_time(self) -> None:
+        part = self.part
+        self._enter(Phase.TIMING)
+        self._deadline = self.now + self._time_left
+        self._schedule_pos = next(
+            (i for i, item in enumerate(part.schedule) if item.remaining <= self._time_left), len(part.schedule)
+        )
+        self._say(part.go, Priority.INSTRUCTION)
 
-    def _upcoming(self):
+    def _upcoming(self) -> Scheduled | None:
         schedule = self.part.schedule
         return schedule[self._schedule_pos] if self._schedule_pos < len(schedule) else None
 
     def _tick(self) -> None:
-        if self.paused:
-            if self._quit_until is not None and self.now >= self._quit_until:
-                self._quit_until = None
-                self._say("Still paused. Say resume to carry on.", Priority.URGENT)
+        if self.pause:
+            if self.pause.quit_until is not None and self.now >= self.pause.quit_until:
+                self.pause = dataclasses.replace(self.pause, quit_until=None)
+                self._say(self._words(Line.STILL_PAUSED), Priority.URGENT)
             return
-        if self.phase is not Phase.TIMING or self._deadline is None:
+        if self._deadline is None:
             return
         left = self._deadline - self.now
         due = []
@@ -271,118 +317,135 @@ class Engine:
                 self._out.append(Cue(item.earcon))
             self._say(item.text, item.priority)
         if left <= 1e-9:
+            self._deadline = None
             self._part_completed()
+
+    def _last_of_step(self) -> bool:
+        return self.index + 1 >= len(self.parts) or self.parts[self.index + 1].step != self.part.step
 
     def _part_completed(self) -> None:
         part = self.part
+        if part.step != INTRO_STEP:
+            self._out.append(PartCompleted(part.step, self._last_of_step()))
         if part.closing:
             self._say(part.closing, Priority.INSTRUCTION)
         if part.closing_earcon:
             self._out.append(Cue(part.closing_earcon))
-        is_last_of_step = self.index + 1 >= len(self.parts) or self.parts[self.index + 1].step != part.step
-        if is_last_of_step:
-            self._step_completed = True
         self._move_to(self.index + 1)
 
-    # ----- moving between parts ------------------------------------------------------------------
-
     def _move_to(self, index: int) -> None:
-        index = max(index, 0)
-        new_step = self.parts[index].step if index < len(self.parts) else None
-        step, started, paused_then = self._step_started
-        if step != INTRO_STEP and new_step != step:
-            outcome = "done" if self._step_completed else "skipped"
-            seconds = round(self.now - started - (self._paused_total - paused_then), 1)
-            self._out.append(Log("step", {"step": step, "name": self.part.exercise, "outcome": outcome, "seconds": seconds}))
-        if new_step != step:
-            self._step_started = (new_step if new_step is not None else INTRO_STEP, self.now, self._paused_total)
-            self._step_completed = False
         if index >= len(self.parts):
             self._end_routine()
         else:
-            self._open_part(index)
+            self._open_part(max(index, 0))
 
-    def _open_part(self, index: int, *, full: bool | None = None) -> None:
+    def _open_part(self, index: int) -> None:
         self.index = index
         part = self.part
-        self.phase = Phase.OPENING
+        self._enter(Phase.OPENING)
         self._time_left = part.duration
         self._deadline = None
         if part.step != INTRO_STEP:
-            self._out.append(Log("part", {"step": part.step, "name": part.exercise, "label": part.label}))
-        use_full = full if full is not None else not self.options.brief
-        self._say(part.opening if use_full else part.opening_brief, Priority.INSTRUCTION, gate=True)
+            self._out.append(PartStarted(part.step, part.exercise, part.label))
+        opening = part.opening_brief if self.options.brief else part.opening
+        if part.kind is PartKind.READY and part.step != INTRO_STEP and not self._listening:
+            opening = f"{opening} {self._words(Line.PRESS_ENTER)}"
+        self._say(opening, Priority.INSTRUCTION, gate=True)
 
     def _end_routine(self) -> None:
         self.index = len(self.parts) - 1
+        self._deadline = None
+        self._out.append(RoutineCompleted())
         self._out.append(Cue(Earcon.FINISH))
+        done = self._words(Line.ROUTINE_DONE)
         if self.options.checkins:
-            self._ask_pain("after", f"That is the whole routine. Well done. {PAIN_QUESTION}")
+            self._ask_pain(PainPhase.AFTER, f"{done} {self._words(Line.PAIN_QUESTION)}")
         else:
-            self._close("That is the whole routine. Well done.", Priority.INSTRUCTION)  # after "Release."
+            self._close(done, Outcome.FINISHED, Priority.INSTRUCTION)  # after "Release."
 
-    def _close(self, words: str, priority: Priority = Priority.URGENT) -> None:
-        self.phase = Phase.CLOSING
+    def _close(self, words: str, outcome: Outcome, priority: Priority = Priority.URGENT) -> None:
+        self._closing_outcome = outcome
+        self._deadline = None
+        self._enter(Phase.CLOSING)
         self._say(words, priority, gate=True)
 
-    def _outcome(self) -> str:
-        if self.paused is PauseReason.QUIT:
-            return "stopped_for_pain" if self._pain_reported else "quit"
-        return "finished"
+    def _finish(self) -> None:
+        self._enter(Phase.FINISHED)
+        self._out.append(Finished(self._closing_outcome))
+
+    # ----- speech ----------------------------------------------------------------------------
+
+    def _say(self, text: str, priority: Priority, *, gate: bool = False) -> None:
+        self._speech.say(text, priority, gate=gate)
+
+    def _ready_prompt(self) -> str:
+        return self._words(Line.READY_PROMPT if self._listening else Line.READY_PROMPT_KEYS)
 
     def _restatement(self) -> str:
         part = self.part
         if part.kind is PartKind.TIMED and self._time_left < part.duration:
-            return f"{part.label}. {seconds_phrase(self._time_left)} left."
+            return f"{part.label}. {self._words(Line.TIME_LEFT, time=self._words.duration(self._time_left))}"
         return part.opening_brief
-
-    # ----- pausing ---------------------------------------------------------------------------
-
-    def _pause(self, reason: PauseReason, words: str) -> None:
-        if not self.paused:
-            if self.phase is Phase.TIMING and self._deadline is not None:
-                self._time_left = max(self._deadline - self.now, 0.0)
-                self._deadline = None
-                self.phase = Phase.OPENING
-            self._paused_at = self.now
-            self._out.append(Log("pause", {"reason": str(reason)}))
-        self.paused = reason
-        self._say(words, Priority.URGENT)
-
-    def _unpause(self) -> None:
-        paused_seconds = self.now - self._paused_at
-        self._paused_total += paused_seconds
-        self.paused = None
-        self._quit_until = None
-        self._pain_reported = False
-        self._out.append(Log("resume", {"paused_seconds": round(paused_seconds, 1)}))
-
-    def _resume(self) -> None:
-        self._unpause()
-        if self.phase is Phase.OPENING:
-            self._say(f"Resuming. {self._restatement()}", Priority.URGENT, gate=True)
-        elif self.phase is Phase.CHECKIN:
-            self._say(PAIN_QUESTION, Priority.URGENT)
-        else:
-            self._say(f"Resuming. {READY_PROMPT}", Priority.URGENT)
 
     def _reply(self, words: str) -> None:
         """Answer the user at once; an interrupted opening is restated after the answer."""
         self._say(words, Priority.URGENT)
-        if not self.paused and self.phase is Phase.OPENING:
+        if not self.pause and self.phase in (Phase.OPENING, Phase.RESUMING):
             self._say(self._restatement(), Priority.INSTRUCTION, gate=True)
+
+    def _device(self, notice: DeviceNotice) -> None:
+        if notice.device == MICROPHONE:
+            self._listening = notice.available
+        self._say(notice.message, Priority.INSTRUCTION)
+
+    # ----- pausing ---------------------------------------------------------------------------
+
+    def _pause(self, reason: PauseReason, words: str, **details: object) -> None:
+        if self.pause is None:
+            if self._deadline is not None:
+                self._time_left = max(self._deadline - self.now, 0.0)
+                self._deadline = None
+            self.pause = Pause(reason, self.now)
+            self._out.append(PauseBegan(reason))
+        self.pause = dataclasses.replace(self.pause, reason=reason, **details)
+        self._say(words, Priority.URGENT)
+
+    def _unpause(self) -> None:
+        if self.pause is None:
+            return
+        self._out.append(PauseEnded(round(self.now - self.pause.since, 1)))
+        self.pause = None
+
+    def _resume(self) -> None:
+        self._unpause()
+        words = self._words
+        if self.phase in (Phase.TIMING, Phase.OPENING, Phase.RESUMING):
+            if self.phase is Phase.TIMING:
+                self._enter(Phase.RESUMING)
+            self._say(words(Line.RESUMING, what=self._restatement()), Priority.URGENT, gate=True)
+        elif self.phase is Phase.CHECKIN:
+            self._say(words(Line.PAIN_QUESTION), Priority.URGENT)
+        else:
+            self._say(words(Line.RESUMING, what=self._ready_prompt()), Priority.URGENT)
 
     # ----- commands -----------------------------------------------------------------------------
 
-    def _heard(self, event: Heard) -> None:
-        self._out.append(Log("command", {"command": str(event.command), "source": event.source}))
-        self._HANDLERS[event.command](self)
+    def _heard(self, command: Command, source: str) -> None:
+        self._out.append(CommandTaken(command, source))
+        if self.phase is Phase.CLOSING:
+            if command in (Command.PAUSE, Command.STOP):
+                self._speech.silence()  # the last words are cut, and that is the end
+                self._finish()
+            return
+        if self.pause and self.pause.level_wanted and command is not Command.PAIN:
+            self._pain_level(None)
+        self._HANDLERS[command](self)
+        self._last_command = command
         self._out.append(Cue(Earcon.HEARD))
 
     def _go(self, index: int) -> None:
-        if self.paused:
-            self._unpause()
-        self._silence()
+        self._unpause()
+        self._speech.silence()
         self._move_to(index)
 
     def _next(self) -> None:
@@ -390,7 +453,7 @@ class Engine:
             self._answer_pain(None)
         elif self._before_checkin_due():
             self._skip_to_checkin()
-        elif self.phase is not Phase.CLOSING:
+        else:
             self._go(self.index + 1)
 
     def _skip(self) -> None:
@@ -398,7 +461,7 @@ class Engine:
             self._answer_pain(None)
         elif self._before_checkin_due():
             self._skip_to_checkin()
-        elif self.phase is not Phase.CLOSING:
+        else:
             step = self.part.step
             self._go(next((i for i, p in enumerate(self.parts) if p.step > step), len(self.parts)))
 
@@ -409,113 +472,133 @@ class Engine:
     def _skip_to_checkin(self) -> None:
         """Leaving out the introduction's words still asks the pain question: the session's record and
         the pain limit both need the "before" answer (which can itself be skipped)."""
-        if self.paused:
-            self._unpause()
-        self._silence()
+        self._unpause()
+        self._speech.silence()
         self._opening_said()
 
     def _back(self) -> None:
-        if self.phase not in (Phase.CLOSING, Phase.CHECKIN):
+        if self.phase is not Phase.CHECKIN:
             self._go(self.index - 1 if self.index > 0 else 0)
 
     def _pause_command(self) -> None:
-        self._pause(PauseReason.PAUSE, "Paused. Say resume to carry on.")
+        self._pause(PauseReason.PAUSE, self._words(Line.PAUSED))
 
     def _stop(self) -> None:
-        self._pause(PauseReason.STOP, "Stopped. Say resume to carry on, or quit to end the session.")
+        self._pause(PauseReason.STOP, self._words(Line.STOPPED))
 
     def _resume_command(self) -> None:
-        if self.paused:
+        if self.pause:
             self._resume()
 
     def _repeat(self) -> None:
-        part = self.part
-        if self.paused or self.phase in (Phase.TIMING, Phase.CLOSING):
+        part, words = self.part, self._words
+        if self.pause or self.phase is Phase.TIMING:
             self._say(part.full_text, Priority.URGENT)
         elif self.phase is Phase.CHECKIN:
-            self._say(PAIN_QUESTION, Priority.URGENT)
+            self._say(words(Line.PAIN_QUESTION), Priority.URGENT)
         elif self.phase is Phase.WAITING:
-            self._say(f"{part.full_text} {READY_PROMPT}" if part.step == INTRO_STEP else part.full_text, Priority.URGENT)
+            prompt = f" {self._ready_prompt()}" if part.step == INTRO_STEP else ""
+            self._say(f"{part.full_text}{prompt}", Priority.URGENT)
         elif part.kind is PartKind.TIMED and self._time_left < part.duration:
-            self._say(f"{part.full_text} {seconds_phrase(self._time_left)} left.", Priority.URGENT, gate=True)
+            left = words(Line.TIME_LEFT, time=words.duration(self._time_left))
+            self._say(f"{part.full_text} {left}", Priority.URGENT, gate=True)
         else:
             self._say(part.full_text, Priority.URGENT, gate=True)
 
     def _quit(self) -> None:
-        if self._quit_until is not None:
+        if self.pause and self.pause.quit_until is not None:
             self._confirm_quit()
-            return
-        self._pause(self.paused if self.paused is PauseReason.PAIN else PauseReason.QUIT, QUIT_QUESTION)
-        self._quit_until = self.now + QUIT_CONFIRM_SECONDS
+        else:
+            self._pause(PauseReason.QUIT, self._words(Line.QUIT_QUESTION), quit_until=self.now + QUIT_CONFIRM_SECONDS)
 
     def _yes(self) -> None:
-        if self._quit_until is not None:
+        if self.pause and self.pause.quit_until is not None:
             self._confirm_quit()
-        elif self.phase is Phase.WAITING and not self.paused:
+        elif self.phase is Phase.WAITING and not self.pause:
             self._ready()
 
     def _confirm_quit(self) -> None:
-        self.paused = PauseReason.QUIT
-        self._quit_until = None
-        self._out.append(Log("quit", {}))
-        self._close("Ending the session. Take care.")
+        assert self.pause is not None
+        self._out.append(QuitConfirmed())
+        outcome = Outcome.STOPPED_FOR_PAIN if self.pause.pain else Outcome.QUIT
+        self._close(self._words(Line.ENDING), outcome)
 
     def _help(self) -> None:
-        said = "; ".join(f"{command.value}: {meaning}" for command, meaning in HELP_LINES)
-        self._reply(f"You can say: {said}.")
+        again = self._last_command is Command.HELP
+        self._reply(self._words(Line.HELP_MORE if again else Line.HELP))
 
     def _time(self) -> None:
         self._reply(self.status())
 
-    def _adjust(self, setting: VoiceSetting, steps: int, words: str) -> None:
+    def _safety(self) -> None:
+        notes = self.options.safety or (self._words(Line.NO_SAFETY_NOTES), self._words(Line.PAIN_ADVICE))
+        self._reply(" ".join(notes))
+
+    def _adjust(self, setting: VoiceSetting, steps: int, line: Line) -> None:
         self._out.append(AdjustVoice(setting, steps))
-        self._say(words, Priority.INSTRUCTION)
+        self._say(self._words(line), Priority.INSTRUCTION)
 
     def _ready(self) -> None:
         """Starts what waits for the person; said while a ready-step is still being read out, it starts too."""
-        if self.paused:
+        if self.pause:
             self._resume()
+        elif self._before_checkin_due():
+            self._skip_to_checkin()
         elif self.phase is Phase.WAITING or (self.phase is Phase.OPENING and self.part.kind is PartKind.READY):
+            if self.phase is Phase.OPENING and self.part.step != INTRO_STEP:
+                self._out.append(PartCompleted(self.part.step, self._last_of_step()))
             start = max(self.options.start_part, self.index + 1) if self.part.step == INTRO_STEP else self.index + 1
             self._go(min(start, len(self.parts)))
 
     def _pain(self) -> None:
-        self._pain_reported = True
-        self._out.append(Log("pain", {"phase": "during", "level": None}))
-        self._pause(PauseReason.PAIN, f"{PAIN_ADVICE} {PAIN_CHOICES}")
+        words = self._words
+        advice = f"{words(Line.PAIN_ADVICE)} {words(Line.PAIN_LEVEL_QUESTION)}"
+        self._pause(PauseReason.PAIN, advice, pain=True, level_wanted=True)
 
     # ----- pain check-ins ----------------------------------------------------------------------
 
-    def _ask_pain(self, when: str, question: str) -> None:
-        self._checkin_phase = when
-        self.phase = Phase.CHECKIN
+    def _ask_pain(self, when: PainPhase, question: str) -> None:
+        self._checkin = when
+        self._enter(Phase.CHECKIN)
         self._say(question, Priority.INSTRUCTION)
 
     def _number(self, event: HeardNumber) -> None:
-        if self.phase is not Phase.CHECKIN or self.paused:
+        wanted = self.pause.level_wanted if self.pause else self.phase is Phase.CHECKIN
+        if not wanted:
             return
         if not 0 <= event.value <= 10:
-            self._say("Please give a number from zero to ten.", Priority.URGENT)
+            self._say(self._words(Line.NUMBER_RANGE), Priority.URGENT)
             return
         self._out.append(Cue(Earcon.HEARD))
-        self._answer_pain(event.value)
+        if self.pause:
+            self._pain_level(event.value)
+        else:
+            self._answer_pain(event.value)
+
+    def _pain_level(self, level: int | None) -> None:
+        """The answer to "how bad is it?" after "it hurts" (None: a command came instead)."""
+        assert self.pause is not None
+        self.pause = dataclasses.replace(self.pause, level_wanted=False)
+        self._out.append(PainReported(PainPhase.DURING, level))
+        if level is not None:
+            self._say(f"{self._words(Line.THANKS)} {self._words(Line.PAIN_CHOICES)}", Priority.URGENT)
 
     def _answer_pain(self, level: int | None) -> None:
-        when = self._checkin_phase
-        self._checkin_phase = None
-        self._out.append(Log("pain", {"phase": when, "level": level}))
-        thanks = "Thank you." if level is not None else "No answer, that is fine."
-        if when == "after":
-            self._close(f"{thanks} Rest now, and take care.")
+        words = self._words
+        when, self._checkin = self._checkin, None
+        assert when is not None
+        self._out.append(PainReported(when, level))
+        thanks = words(Line.THANKS if level is not None else Line.NO_ANSWER)
+        if when is PainPhase.AFTER:
+            self._close(f"{thanks} {words(Line.REST_NOW)}", Outcome.FINISHED)
             return
         if level is not None and level > self.options.pain_limit:
-            advice = (
-                f"{thanks} {level} is above moderate pain. {PAIN_ADVICE} "
-                "You may prefer to rest today; say quit to end, or ready to go on gently."
-            )
+            advice = f"{thanks} {words(Line.PAIN_ABOVE_LIMIT, level=level, advice=words(Line.PAIN_ADVICE))}"
+            if not self._listening:
+                advice = f"{advice} {words(Line.PRESS_ENTER)}"
         else:
-            advice = f"{thanks} {READY_PROMPT}"
-        self.phase = Phase.WAITING
+            advice = f"{thanks} {self._ready_prompt()}"
+        self._enter(Phase.WAITING)
         self._say(advice, Priority.INSTRUCTION)
 
     _HANDLERS: ClassVar[dict[Command, Callable[[Engine], None]]] = {
@@ -530,14 +613,32 @@ class Engine:
         Command.YES: _yes,
         Command.HELP: _help,
         Command.TIME: _time,
-        Command.SLOWER: lambda self: self._adjust(VoiceSetting.RATE, -1, "Slower."),
-        Command.FASTER: lambda self: self._adjust(VoiceSetting.RATE, +1, "Faster."),
-        Command.LOUDER: lambda self: self._adjust(VoiceSetting.VOLUME, +1, "Louder."),
-        Command.QUIETER: lambda self: self._adjust(VoiceSetting.VOLUME, -1, "Quieter."),
+        Command.SAFETY: _safety,
+        Command.SLOWER: lambda self: self._adjust(VoiceSetting.RATE, -1, Line.SLOWER),
+        Command.FASTER: lambda self: self._adjust(VoiceSetting.RATE, +1, Line.FASTER),
+        Command.LOUDER: lambda self: self._adjust(VoiceSetting.VOLUME, +1, Line.LOUDER),
+        Command.QUIETER: lambda self: self._adjust(VoiceSetting.VOLUME, -1, Line.QUIETER),
         Command.READY: _ready,
         Command.PAIN: _pain,
     }
 
+    # ----- what the player learns after each event ---------------------------------------------
+
+    def _expect(self) -> Expect:
+        if self.phase in (Phase.CLOSING, Phase.FINISHED):
+            return Expect.NOTHING
+        if self.pause:
+            return Expect.NUMBER if self.pause.level_wanted else Expect.COMMAND
+        return {Phase.WAITING: Expect.READY, Phase.CHECKIN: Expect.NUMBER}.get(self.phase, Expect.COMMAND)
+
     def _flush(self) -> list[Effect]:
-        out, self._out = self._out, []
+        state = StateChanged(self.phase, self.index, self.pause.reason if self.pause else None)
+        expect = self._expect()
+        if self._reported is None or state != self._reported[0]:
+            self._out.append(state)
+        if self._reported is None or expect != self._reported[1]:
+            self._out.append(Listen(expect))
+        self._reported = (state, expect)
+        out = self._out[:]
+        self._out.clear()
         return out

@@ -17,13 +17,11 @@ from typing import TextIO
 import numpy as np
 
 from voiceguide.adapters.models import NoListenerError, choose_engine, load_engine
+from voiceguide.exit_codes import ExitCode
 from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
 
 RESAMPLE_TAPS = 64  # each side of the low-pass filter's centre
 CHUNK_SECONDS = 0.1
-EXIT_INVALID = 65
-EXIT_NOT_FOUND = 66
-EXIT_NO_ENGINE = 69
 
 
 class BadAudio(ValueError):
@@ -119,7 +117,7 @@ def hear(
     numbers: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
-) -> int:
+) -> ExitCode:
     """Run the recognizer over each file and print the commands; returns the exit code.
 
     Every file is tried; the exit code is that of the first failure (66 missing, 65 bad audio,
@@ -132,19 +130,19 @@ def hear(
         loaded = load_engine(choice)
     except NoListenerError as error:
         err.write(f"{error}\n")
-        return EXIT_NO_ENGINE
-    status = 0
+        return ExitCode.UNAVAILABLE
+    status = ExitCode.OK
     for name in files:
         path = Path(name)
         if not path.is_file():
             err.write(f"{path}: no such file.\n")
-            status = status or EXIT_NOT_FOUND
+            status = status or ExitCode.NOT_FOUND
             continue
         try:
             pcm = read_wav(path)
         except BadAudio as error:
             err.write(f"{error}\n")
-            status = status or EXIT_INVALID
+            status = status or ExitCode.INVALID
             continue
         for outcome in recognize(loaded, pcm, numbers=numbers):
             if outcome.accepted:

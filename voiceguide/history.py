@@ -24,14 +24,14 @@ from typing import IO, Any, Self
 
 import platformdirs
 
-from voiceguide.messages import Log
+from voiceguide.messages import Log, Outcome, StepOutcome
 
 WallClock = Callable[[], datetime]
 """Returns the current time as an aware datetime; passed in so tests fix the clock."""
 
-OUTCOMES = ("finished", "quit", "stopped_for_pain", "interrupted")
+OUTCOMES = tuple(Outcome)
 RUNNING = "running"  # read back for a session without an end whose process is still playing it
-RESUMABLE = ("quit", "interrupted")  # a session stopped for pain, or still running, is not offered
+RESUMABLE = (Outcome.QUIT, Outcome.INTERRUPTED)  # a session stopped for pain, or still running, is not offered
 
 # Each step takes the schema from the previous version to the next; user_version counts the steps done.
 # Never edit a released step: files in the wild were made by it. Add a new one instead.
@@ -147,7 +147,7 @@ class SessionRecord:
         return frozenset(
             event.step
             for event in self.events
-            if event.kind == "step" and event.outcome == "done" and event.step is not None and event.step >= 0
+            if event.kind == "step" and event.outcome == StepOutcome.DONE and event.step is not None and event.step >= 0
         )
 
 
@@ -485,7 +485,7 @@ def _session_record(row: sqlite3.Row, events: list[EventRecord], *, running: boo
         routine=row["routine"],
         started_at=started,
         ended_at=_time(row["ended_at"]),
-        outcome=row["outcome"] or (RUNNING if running else "interrupted"),
+        outcome=row["outcome"] or (RUNNING if running else Outcome.INTERRUPTED),
         resumed_from=row["resumed_from"],
         events=tuple(events),
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceguide.history import EventRecord, SessionRecord, iso_utc
+from voiceguide.messages import Outcome, StepOutcome
 
 SUMMARY_DAYS = 7
 CSV_COLUMNS = (
@@ -82,7 +83,7 @@ def _line(session: SessionRecord, tz: tzinfo | None) -> str:
     ]
     if session.resumed_from is not None:
         fields.append("resumed")
-    skipped = sum(1 for event in session.events if event.kind == "step" and event.outcome == "skipped")
+    skipped = sum(1 for event in session.events if event.kind == "step" and event.outcome == StepOutcome.SKIPPED)
     if skipped:
         fields.append(f"{skipped} skipped")
     fields.extend(_pain_fields(session))
@@ -127,7 +128,7 @@ def summary_sentence(sessions: Iterable[SessionRecord], now: datetime | None = N
     if not recent:
         return f"No sessions in the past {SUMMARY_DAYS} days."
     parts = [f"{len(recent)} session{'s' if len(recent) != 1 else ''}"]
-    stopped = sum(1 for session in recent if session.outcome == "stopped_for_pain")
+    stopped = sum(1 for session in recent if session.outcome == Outcome.STOPPED_FOR_PAIN)
     if stopped:
         parts.append(f"{stopped} stopped for pain")
     readings = [
@@ -267,7 +268,7 @@ def plot(sessions: Sequence[SessionRecord], path: Path, tz: tzinfo | None = None
         pain_axes.legend(loc="best")
         days = Counter(_local(session.started_at, tz).date() for session in ordered)
         finished = Counter(
-            _local(session.started_at, tz).date() for session in ordered if session.outcome == "finished"
+            _local(session.started_at, tz).date() for session in ordered if session.outcome == Outcome.FINISHED
         )
         day_list = sorted(days)
         noons = [datetime.combine(day, time(12)) for day in day_list]  # a day's bar stands over the day

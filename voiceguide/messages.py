@@ -5,9 +5,9 @@ Times are seconds on the player's monotonic clock. Nothing here does anything; i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from voiceguide.commands import Command
 
@@ -32,6 +32,55 @@ class Earcon(StrEnum):
 class VoiceSetting(StrEnum):
     RATE = "rate"
     VOLUME = "volume"
+
+
+class Phase(StrEnum):
+    """Where the engine is within the current part (a pause is a sub-state on top, see PauseReason)."""
+
+    OPENING = "opening"  # the part's opening is being said; its time starts after it
+    RESUMING = "resuming"  # after a pause, where we were is being restated; the time left starts after it
+    TIMING = "timing"  # the part's time is running (or stands still, when paused)
+    WAITING = "waiting"  # waiting for "ready"
+    CHECKIN = "checkin"  # waiting for a pain number (or "skip")
+    CLOSING = "closing"  # the last words are being said
+    FINISHED = "finished"
+
+
+class PauseReason(StrEnum):
+    PAUSE = "pause"
+    STOP = "stop"
+    QUIT = "quit"  # asked "do you want to end the session?"
+    PAIN = "pain"  # "it hurts"
+
+
+class Outcome(StrEnum):
+    """How a session ended, as the history stores it."""
+
+    FINISHED = "finished"
+    QUIT = "quit"
+    STOPPED_FOR_PAIN = "stopped_for_pain"
+    INTERRUPTED = "interrupted"
+
+
+class StepOutcome(StrEnum):
+    DONE = "done"  # every part of the step ran to its end
+    SKIPPED = "skipped"  # left for another step before that
+    STOPPED = "stopped"  # the session ended during it
+
+
+class PainPhase(StrEnum):
+    BEFORE = "before"
+    DURING = "during"
+    AFTER = "after"
+
+
+class Expect(StrEnum):
+    """What the engine listens for from the person, so a recognizer can narrow its vocabulary."""
+
+    COMMAND = "command"  # any command
+    READY = "ready"  # any command; the routine waits for "ready"
+    NUMBER = "number"  # a pain level from zero to ten, or a command
+    NOTHING = "nothing"  # the session is over
 
 
 # Events: what happens to the engine.
@@ -72,20 +121,10 @@ class HeardNumber:
     source: str = "keys"
 
 
-Event = Tick | Heard | HeardNumber | SpeechDone
-
-
-@dataclass(frozen=True)
-class SpeechStarted:
-    """The first sample of this utterance was heard; for the player's event log, not the engine."""
-
-    utterance_id: int
-    now: float
-
-
 @dataclass(frozen=True)
 class DeviceNotice:
-    """An audio device failed or came back; for the player, not the engine.
+    """An audio device failed or came back. The engine says `message` under its priority rule and knows
+    whether a microphone listens (prompts then name the keys).
 
     `message` is one plain sentence for the user, e.g. "The microphone stopped; keys still work."
     """
@@ -93,6 +132,17 @@ class DeviceNotice:
     device: str  # "speaker" or "microphone"
     available: bool
     message: str
+    now: float
+
+
+Event = Tick | Heard | HeardNumber | SpeechDone | DeviceNotice
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """The first sample of this utterance was heard; for the player's event log, not the engine."""
+
+    utterance_id: int
     now: float
 
 
@@ -108,7 +158,7 @@ class NotTaken:
     now: float
 
 
-Notice = DeviceNotice | NotTaken  # for the player, not the engine
+Notice = SpeechStarted | NotTaken  # for the player's event log, not the engine
 
 
 # Effects: what the engine asks the player to do.
@@ -140,18 +190,107 @@ class AdjustVoice:
 
 
 @dataclass(frozen=True)
-class Log:
-    """Something worth recording in the history and the event log."""
+class Listen:
+    """From now on, listen for this (until the next Listen)."""
 
-    kind: str
-    data: dict[str, Any] = field(default_factory=dict)
+    expect: Expect
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    """The engine moved to another phase, part or pause; for the event log."""
+
+    phase: Phase
+    part: int
+    paused: PauseReason | None
 
 
 @dataclass(frozen=True)
 class Finished:
-    """The session is over; `outcome` is finished, quit or stopped_for_pain."""
+    """The session is over."""
 
-    outcome: str
+    outcome: Outcome
 
 
-Effect = Say | Silence | Cue | AdjustVoice | Log | Finished
+# Log records: facts for the event log and (unless `kept` is False) the history, each its own type.
+
+
+@dataclass(frozen=True)
+class Log:
+    """A fact worth recording; `kind` names it in the event log and the history, `data` holds its fields."""
+
+    kind: ClassVar[str]
+    kept: ClassVar[bool] = True  # written to the history, not only to the event log
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PartStarted(Log):
+    kind = "part"
+    step: int
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PartCompleted(Log):
+    """A part ran to its end (its time, its words, or a ready step read out); the step accounting uses it."""
+
+    kind = "part_done"
+    kept = False
+    step: int
+    last_of_step: bool
+
+
+@dataclass(frozen=True)
+class RoutineCompleted(Log):
+    kind = "routine_done"
+    kept = False
+
+
+@dataclass(frozen=True)
+class StepEnded(Log):
+    """One step's record for the history; made by the step accounting (steps.py), not by the engine."""
+
+    kind = "step"
+    step: int
+    name: str
+    outcome: StepOutcome
+    seconds: float
+
+
+@dataclass(frozen=True)
+class PauseBegan(Log):
+    kind = "pause"
+    reason: PauseReason
+
+
+@dataclass(frozen=True)
+class PauseEnded(Log):
+    kind = "resume"
+    paused_seconds: float
+
+
+@dataclass(frozen=True)
+class PainReported(Log):
+    kind = "pain"
+    phase: PainPhase
+    level: int | None  # None: the question was skipped
+
+
+@dataclass(frozen=True)
+class CommandTaken(Log):
+    kind = "command"
+    command: Command
+    source: str
+
+
+@dataclass(frozen=True)
+class QuitConfirmed(Log):
+    kind = "quit"
+
+
+Effect = Say | Silence | Cue | AdjustVoice | Listen | StateChanged | Log | Finished

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from voiceguide.commands import PHRASES, Command
 from voiceguide.messages import Earcon, Priority
 from voiceguide.routine import HoldStep, ReadyStep, RepsStep, RestStep, Routine, SayStep
+from voiceguide.wording import Line, Wording, wording
 
-READY_PROMPT = "Say ready when you are set."
 INTRO_STEP = -1
-_FINISH_WORDS = {"hold": "Release.", "timed": "Time is up.", "reps": "Done."}
+_FINISH_WORDS = {"hold": Line.RELEASE, "timed": Line.TIME_IS_UP, "reps": Line.REPS_DONE}
 
 
 class CueMode(StrEnum):
@@ -52,93 +53,90 @@ class Part:
     opening_brief: str  # said instead with --brief, and when restating after an interruption
     full_text: str  # the full instruction, for "repeat"
     duration: float = 0.0
+    go: str = ""  # said as the part's time starts ("Begin."), after its opening has been heard
     schedule: tuple[Scheduled, ...] = ()  # sorted by `remaining`, largest (earliest) first
     closing: str | None = None
     closing_earcon: Earcon | None = None
     is_rest: bool = False
 
 
-def seconds_phrase(seconds: float) -> str:
+def seconds_phrase(seconds: float, language: str = "en") -> str:
     """Spoken duration: "45 seconds", "1 minute", "1 minute 30 seconds"."""
-    whole = round(seconds)
-    minutes, rest = divmod(whole, 60)
-    parts = []
-    if minutes:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    if rest or not minutes:
-        parts.append(f"{rest} second{'s' if rest != 1 else ''}")
-    return " ".join(parts)
+    return wording(language).duration(seconds)
 
 
 def build_plan(routine: Routine, cue_mode: CueMode = CueMode.SPEECH) -> tuple[Part, ...]:
-    """Every part of the routine in order, starting with the introduction."""
-    parts = [_introduction(routine)]
+    """Every part of the routine in order, starting with the introduction, worded in its language."""
+    words = wording(routine.language)
+    parts = [_introduction(routine, words)]
     for index, step in enumerate(routine.steps):
-        parts.extend(_step_parts(routine, index, step, cue_mode))
+        parts.extend(_step_parts(routine, words, index, step, cue_mode))
     return tuple(parts)
 
 
-def _introduction(routine: Routine) -> Part:
+def _introduction(routine: Routine, words: Wording) -> Part:
     sentences = [f"{routine.title}.", routine.summary]
     if routine.equipment:
-        sentences.append("You will need " + _joined(routine.equipment) + ".")
+        sentences.append(words(Line.NEED, items=words.listing(routine.equipment)))
     full = " ".join([*sentences, *routine.safety])
     brief = " ".join([f"{routine.title}.", *routine.safety])  # safety is never shortened away
-    return Part(INTRO_STEP, "Introduction", "Introduction", PartKind.READY, full, brief, full)
+    name = words(Line.INTRODUCTION)
+    return Part(INTRO_STEP, name, name, PartKind.READY, full, brief, full)
 
 
-def _joined(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _step_parts(routine: Routine, index: int, step, cue_mode: CueMode) -> list[Part]:
+def _step_parts(routine: Routine, words: Wording, index: int, step, cue_mode: CueMode) -> list[Part]:
     if isinstance(step, SayStep | ReadyStep):
-        return [_spoken_part(index, step)]
+        return [_spoken_part(words, index, step)]
     if isinstance(step, RestStep):
         duration = step.duration or routine.defaults.rest
-        opening = f"{step.text} {seconds_phrase(duration)}."
-        return [_rest_part(index, "Rest", opening, duration, cue_mode)]
-    return _exercise_parts(routine, index, step, cue_mode)
+        opening = f"{step.text} {words.duration(duration)}."
+        return [_rest_part(words, index, words(Line.REST), opening, duration, cue_mode)]
+    return _exercise_parts(routine, words, index, step, cue_mode)
 
 
-def _spoken_part(index: int, step: SayStep | ReadyStep) -> Part:
+def _spoken_part(words: Wording, index: int, step: SayStep | ReadyStep) -> Part:
     kind = PartKind.READY if isinstance(step, ReadyStep) else PartKind.SAY
     title = f"{step.name}. " if step.name else ""
-    suffix = f" {READY_PROMPT}" if kind is PartKind.READY and "ready" not in step.text.lower() else ""
+    says_ready = PHRASES.get(words.language, PHRASES["en"])[Command.READY][0] in step.text.lower()
+    suffix = f" {words(Line.READY_PROMPT)}" if kind is PartKind.READY and not says_ready else ""
     full = f"{title}{step.text}{suffix}"
     brief = f"{title}{step.brief or step.text}{suffix}"
-    name = step.name or ("Get ready" if kind is PartKind.READY else "Instruction")
+    name = step.name or words(Line.GET_READY if kind is PartKind.READY else Line.INSTRUCTION)
     return Part(index, name, name, kind, full, brief, full)
 
 
-def _rest_part(index: int, exercise: str, opening: str, duration: float, cue_mode: CueMode) -> Part:
+def _rest_part(words: Wording, index: int, exercise: str, opening: str, duration: float, cue_mode: CueMode) -> Part:
     return Part(
         index,
         exercise,
-        f"{exercise}, rest",
+        f"{exercise}, {words(Line.REST).lower()}",
         PartKind.TIMED,
         opening,
         opening,
         opening,
-        duration,
-        _countdown(duration, cue_mode, halfway=False),
+        duration=duration,
+        schedule=_countdown(words, duration, cue_mode, halfway=False),
         is_rest=True,
     )
 
 
-def _exercise_parts(routine: Routine, index: int, step: HoldStep | RepsStep, cue_mode: CueMode) -> list[Part]:
+def _exercise_parts(
+    routine: Routine, words: Wording, index: int, step: HoldStep | RepsStep, cue_mode: CueMode
+) -> list[Part]:
     sets = step.sets or routine.defaults.sets
     rest = step.rest or routine.defaults.rest
     sides = [step.first_side, "right" if step.first_side == "left" else "left"] if step.sides else [None]
-    timing, duration, schedule = _timing(routine, step, cue_mode)
-    finish = step.finish if isinstance(step, HoldStep) and step.finish else _FINISH_WORDS[step.kind]
+    timing, go, duration, schedule = _timing(routine, words, step, cue_mode)
+    finish = step.finish if isinstance(step, HoldStep) and step.finish else words(_FINISH_WORDS[step.kind])
+    side_words = {"left": words(Line.LEFT), "right": words(Line.RIGHT)}
     parts: list[Part] = []
     for set_number in range(1, sets + 1):
         if set_number > 1:
-            parts.append(_rest_part(index, step.name, f"Rest for {seconds_phrase(rest)}.", rest, cue_mode))
+            resting = words(Line.REST_FOR, time=words.duration(rest))
+            parts.append(_rest_part(words, index, step.name, resting, rest, cue_mode))
         for side_number, side in enumerate(sides):
-            where = [f"set {set_number} of {sets}"] if sets > 1 else []
-            where += [f"{side} side"] if side else []
+            where = [words(Line.SET_OF, number=set_number, sets=sets)] if sets > 1 else []
+            where += [words(Line.SIDE, side=side_words[side])] if side else []
             where_text = ", ".join(where)
             announce = f"{where_text[0].upper()}{where_text[1:]}. " if where_text else ""
             first = set_number == 1 and side_number == 0
@@ -155,16 +153,20 @@ def _exercise_parts(routine: Routine, index: int, step: HoldStep | RepsStep, cue
                     opening_brief=brief if first else f"{announce}{timing}",
                     full_text=full,
                     duration=duration,
+                    go=go,
                     schedule=schedule,
-                    closing=f"{finish} Switch sides." if switching else finish,
+                    closing=f"{finish} {words(Line.SWITCH_SIDES)}" if switching else finish,
                     closing_earcon=Earcon.SWITCH if switching else None,
                 )
             )
     return parts
 
 
-def _timing(routine: Routine, step: HoldStep | RepsStep, cue_mode: CueMode) -> tuple[str, float, tuple[Scheduled, ...]]:
-    """What is said just before the time starts, the part's length, and what is said during it."""
+def _timing(
+    routine: Routine, words: Wording, step: HoldStep | RepsStep, cue_mode: CueMode
+) -> tuple[str, str, float, tuple[Scheduled, ...]]:
+    """What is said just before the time starts, what is said as it starts, the part's length, and what
+    is said during it. Repetitions say "go" in their opening: their first count starts with the time."""
     if isinstance(step, RepsStep):
         tempo = step.tempo or routine.defaults.tempo
         duration = step.reps * tempo
@@ -173,20 +175,21 @@ def _timing(routine: Routine, step: HoldStep | RepsStep, cue_mode: CueMode) -> t
             start = duration - (rep - 1) * tempo
             schedule.append(Scheduled(start, f"{step.count[0].capitalize()}.", Priority.TICK))
             schedule.append(Scheduled(start - tempo / 2, f"{step.count[1].capitalize()}, {rep}.", Priority.TICK))
-        return f"{step.reps} times. Ready, go.", duration, tuple(schedule)
+        return words(Line.REPS, reps=step.reps), "", duration, tuple(schedule)
     duration = step.duration or routine.defaults.hold
-    verb = "Hold for" if step.kind == "hold" else "Go on for"
+    verb = Line.HOLD_FOR if step.kind == "hold" else Line.GO_ON_FOR
     cues = [Scheduled(duration - cue.at, cue.say, Priority.INSTRUCTION) for cue in step.cues]
-    schedule = sorted([*cues, *_countdown(duration, cue_mode, halfway=True)], key=lambda item: -item.remaining)
-    return f"{verb} {seconds_phrase(duration)}. Begin.", duration, tuple(schedule)
+    countdown = _countdown(words, duration, cue_mode, halfway=True)
+    schedule = sorted([*cues, *countdown], key=lambda item: -item.remaining)
+    return words(verb, time=words.duration(duration)), words(Line.BEGIN), duration, tuple(schedule)
 
 
-def _countdown(duration: float, cue_mode: CueMode, *, halfway: bool) -> tuple[Scheduled, ...]:
+def _countdown(words: Wording, duration: float, cue_mode: CueMode, *, halfway: bool) -> tuple[Scheduled, ...]:
     items: list[Scheduled] = []
     if halfway and duration >= 30:
-        items.append(Scheduled(duration / 2, "Halfway.", Priority.TICK))
+        items.append(Scheduled(duration / 2, words(Line.HALFWAY), Priority.TICK))
     if duration >= 20:
-        items.append(Scheduled(10, "10 seconds.", Priority.TICK))
+        items.append(Scheduled(10, words(Line.COUNT, time=words.duration(10)), Priority.TICK))
     if duration >= 6:
         for second in (3, 2, 1):
             text = "" if cue_mode is CueMode.TONES else f"{second}."
@@ -195,11 +198,14 @@ def _countdown(duration: float, cue_mode: CueMode, *, halfway: bool) -> tuple[Sc
     return tuple(items)
 
 
-def spoken_texts(parts: tuple[Part, ...], brief: bool = False) -> list[str]:
+def spoken_texts(parts: tuple[Part, ...], brief: bool = False, language: str = "en") -> list[str]:
     """Every fixed line the parts say, in the order they are first needed, each once: what a speaker
     renders ahead of time so that no line waits for its synthesis."""
-    texts: dict[str, None] = {READY_PROMPT: None}
+    words = wording(language)
+    texts: dict[str, None] = dict.fromkeys([words(Line.READY_PROMPT), words(Line.READY_PROMPT_KEYS)])
     for part in parts:
-        texts.update(dict.fromkeys([part.opening_brief if brief else part.opening, *(item.text for item in part.schedule), part.closing or ""]))
+        said = [part.opening_brief if brief else part.opening, part.go, *(item.text for item in part.schedule),
+                part.closing or ""]
+        texts.update(dict.fromkeys(said))
     texts.pop("", None)
     return list(texts)

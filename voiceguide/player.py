@@ -2,13 +2,18 @@
 
 It waits for whichever comes first, the engine's next deadline or the next event from the inbox
 (a heard command, a finished utterance, a device notice), hands it to the engine and passes each
-effect to the port that carries it out. Every utterance is also written as a plain text line.
+effect to the port that carries it out. It decides nothing about the routine: what to say, when,
+and what to listen for all come from the engine. Every utterance is also written as a plain text line.
+
+Event times: each event keeps the time its adapter observed, and that time is what the event log
+shows. The engine takes events in the order they arrive; one observed earlier than an event already
+handled (threads race to the inbox) is handled at that later time, since the engine's time never
+runs backwards.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 from voiceguide.console import Console
 from voiceguide.engine import Engine
@@ -18,19 +23,23 @@ from voiceguide.messages import (
     Cue,
     DeviceNotice,
     Effect,
+    Event,
     Finished,
     Heard,
     HeardNumber,
+    Listen,
     Log,
     NotTaken,
-    Priority,
+    Outcome,
     Say,
     Silence,
     SpeechDone,
     SpeechStarted,
+    StateChanged,
     Tick,
 )
-from voiceguide.ports import Clock, History, Inbox, Speaker
+from voiceguide.ports import Clock, History, Inbox, Listener, Speaker
+from voiceguide.steps import StepLedger
 
 
 class Player:
@@ -42,63 +51,55 @@ class Player:
         inbox: Inbox,
         speaker: Speaker,
         console: Console,
+        listener: Listener | None = None,
         history: History | None = None,
         events: EventLog | None = None,
-        on_awaiting: Callable[[str | None], None] | None = None,
-        on_speaking: Callable[[], None] | None = None,
     ) -> None:
-        """`on_awaiting` hears what the engine waits for ("ready", "number" or None) whenever it changes;
-        `on_speaking` is called once, when the first utterance is heard (or done, for a silent speaker),
-        so slow work such as loading a speech model can wait until the person already hears something."""
         self.engine = engine
         self._clock = clock
         self._inbox = inbox
         self._speaker = speaker
         self._console = console
+        self._listener = listener
         self._history = history
         self._events = events
-        self._on_awaiting = on_awaiting
-        self._on_speaking = on_speaking
-        self._awaiting: str | None = None
-        self.outcome: str | None = None
-        self._notices_said = 0
-        self._logged_state: dict[str, object] = {}
+        self._steps = StepLedger()
+        self.outcome: Outcome | None = None
 
-    def run(self) -> str:
-        """Play the routine to its end; returns how it ended (finished, quit, stopped_for_pain)."""
-        self._carry_out(self.engine.start(self._clock.now()))
+    def run(self) -> Outcome:
+        """Play the routine to its end; returns how it ended."""
+        start = self._clock.now()
+        self._carry_out(self.engine.start(start), start)
         while self.outcome is None:
             event = self._inbox.wait(self.engine.next_deadline())
-            now = self._clock.now()
-            if isinstance(event, DeviceNotice):
-                self._device_notice(event, now)
-                continue
             if isinstance(event, NotTaken):
                 command = str(event.command) if event.command else None
                 self._log(event.now, "not_taken", text=event.text, command=command,
                           confidence=event.confidence, reason=event.reason)
-                continue
-            if isinstance(event, SpeechStarted | SpeechDone) and self._on_speaking:
-                self._on_speaking()
-                self._on_speaking = None
-            if isinstance(event, SpeechStarted):
+            elif isinstance(event, SpeechStarted):
                 self._log(event.now, "speech_start", id=event.utterance_id)
-                continue
-            self._note_event(event, now)
-            stamped = Tick(now) if event is None else dataclasses.replace(event, now=now)
-            self._carry_out(self.engine.handle(stamped))
+            else:
+                self._handle(event if event is not None else Tick(self._clock.now()))
         return self.outcome
 
     def interrupted(self) -> None:
         """Ctrl-C or a signal: stop speaking and close the record as interrupted."""
         self._speaker.silence()
-        self._log(self._clock.now(), "finished", outcome="interrupted")
+        self._log(self._clock.now(), "finished", outcome=Outcome.INTERRUPTED)
         if self._history:
-            self._history.close("interrupted")
+            self._history.close(Outcome.INTERRUPTED)
 
-    def _carry_out(self, effects: list[Effect]) -> None:
-        now = self._clock.now()
+    def _handle(self, event: Event) -> None:
+        self._note_event(event)
+        handled_at = max(event.now, self.engine.now)
+        if handled_at != event.now:
+            event = dataclasses.replace(event, now=handled_at)
+        self._carry_out(self.engine.handle(event), handled_at)
+
+    def _carry_out(self, effects: list[Effect], now: float) -> None:
         for effect in effects:
+            for record in self._steps.observe(effect, now):
+                self._record(record, now)
             match effect:
                 case Say():
                     self._console.line(effect.text, now)
@@ -113,43 +114,37 @@ class Player:
                 case AdjustVoice():
                     self._log(now, "voice", setting=str(effect.setting), steps=effect.steps)
                     self._speaker.adjust(effect.setting, effect.steps)
+                case Listen():
+                    self._log(now, "listen", expect=str(effect.expect))
+                    if self._listener:
+                        self._listener.expect(effect.expect)
+                case StateChanged():
+                    self._log(now, "state", phase=str(effect.phase), part=effect.part,
+                              paused=str(effect.paused) if effect.paused else None)
                 case Log():
-                    self._log(now, effect.kind, **effect.data)
-                    if self._history:
-                        self._history.record(effect)
+                    self._record(effect, now)
                 case Finished():
-                    self._log(now, "finished", outcome=effect.outcome)
+                    self._log(now, "finished", outcome=str(effect.outcome))
                     if self._history:
                         self._history.close(effect.outcome)
                     self.outcome = effect.outcome
-        paused = str(self.engine.paused) if self.engine.paused else None
-        state = {"phase": str(self.engine.phase), "part": self.engine.index, "paused": paused}
-        if state != self._logged_state:
-            self._logged_state = state
-            self._log(now, "state", **state)
-        if self.engine.awaiting != self._awaiting and self.outcome is None:
-            self._awaiting = self.engine.awaiting
-            if self._on_awaiting:
-                self._on_awaiting(self._awaiting)
 
-    def _note_event(self, event: object, now: float) -> None:
+    def _record(self, record: Log, now: float) -> None:
+        self._log(now, record.kind, **record.data)
+        if self._history and record.kept:
+            self._history.record(record)
+
+    def _note_event(self, event: Event) -> None:
         match event:
             case Heard():
-                self._log(now, "heard", command=str(event.command), text=event.text, source=event.source)
+                self._log(event.now, "heard", command=str(event.command), text=event.text, source=event.source)
             case HeardNumber():
-                self._log(now, "heard_number", value=event.value, text=event.text, source=event.source)
+                self._log(event.now, "heard_number", value=event.value, text=event.text, source=event.source)
             case SpeechDone():
-                self._log(now, "speech_done", id=event.utterance_id)
-
-    def _device_notice(self, notice: DeviceNotice, now: float) -> None:
-        """Shown and spoken: someone who cannot see the screen must hear that the microphone went away.
-
-        Notices get negative utterance ids, which the engine does not know and so ignores when done.
-        """
-        self._console.line(notice.message, now)
-        self._log(now, "device", device=notice.device, available=notice.available, message=notice.message)
-        self._notices_said += 1
-        self._speaker.say(Say(-self._notices_said, notice.message, Priority.INSTRUCTION))
+                self._log(event.now, "speech_done", id=event.utterance_id)
+            case DeviceNotice():
+                self._log(event.now, "device", device=event.device, available=event.available,
+                          message=event.message)
 
     def _log(self, at: float, event: str, **fields: object) -> None:
         if self._events:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from voiceguide.messages import Earcon, Event, Log, Notice, Say, VoiceSetting
+from voiceguide.messages import Earcon, Event, Expect, Log, Notice, Outcome, Say, VoiceSetting
 
 
 class Clock(Protocol):
@@ -48,9 +48,16 @@ class Speaker(Protocol):
 
 
 class Listener(Protocol):
-    """Turns what the person says into Heard events posted to the inbox it was built with."""
+    """Turns what the person says into Heard and HeardNumber events posted to the inbox it was built with,
+    and reports a microphone lost or back as a DeviceNotice."""
 
-    def start(self) -> None: ...
+    def start(self) -> None:
+        """Begin listening; returns at once (slow loading happens in the background)."""
+        ...
+
+    def expect(self, expect: Expect) -> None:
+        """What the engine listens for now (numbers join the vocabulary only while one is asked for)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -62,4 +69,4 @@ class History(Protocol):
         """Write one entry in its own transaction, stamped with the wall-clock time (UTC)."""
         ...
 
-    def close(self, outcome: str) -> None: ...
+    def close(self, outcome: Outcome) -> None: ...

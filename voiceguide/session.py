@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide.adapters.clock import MonotonicClock, ThreadInbox
 from voiceguide.adapters.keys import KeyReader
 from voiceguide.adapters.silent_speaker import SilentSpeaker
 from voiceguide.console import Console
-from voiceguide.engine import Engine, EngineOptions, estimated_speech_seconds
+from voiceguide.engine import Engine, engine_options, estimated_speech_seconds
 from voiceguide.event_log import EventLog
-from voiceguide.messages import Earcon, Log, Priority, Say, SpeechDone, VoiceSetting
+from voiceguide.exit_codes import ExitCode
+from voiceguide.messages import Earcon, Log, Outcome, Priority, Say, SpeechDone, VoiceSetting
 from voiceguide.own_voice import OwnVoice
 from voiceguide.plan import CueMode, Part, build_plan, spoken_texts
 from voiceguide.player import Player
@@ -28,9 +30,26 @@ if TYPE_CHECKING:
     from voiceguide.adapters.speaker import SoundDeviceSpeaker
     from voiceguide.settings import VoiceSettings
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+@dataclass(frozen=True)
+class SessionConfig:
+    """How to run one routine in real time, as the command line asked for it."""
+
+    brief: bool = False
+    checkins: bool = True
+    cue_mode: CueMode = CueMode.SPEECH
+    text: bool = False  # plain text lines instead of speech
+    events: Path | None = None  # the diagnostic event log to write
+    resume: bool = False
+    history_file: Path | None = None  # None: the default history file
+    record_history: bool = True
+    voice: str | None = None
+    rate: int | None = None
+    volume: float | None = None
+    output_device: int | str | None = None
+    input_device: int | str | None = None
+    engine: str | None = None
+    model: Path | None = None
+    keys_only: bool = False
 
 
 class SessionError(Exception):
@@ -47,7 +66,7 @@ class _ForgivingHistory:
     def record(self, entry: Log) -> None:
         self._guard(self._recorder.record, entry)
 
-    def close(self, outcome: str) -> None:
+    def close(self, outcome: Outcome) -> None:
         self._guard(self._recorder.close, outcome)
 
     def _guard(self, action, argument) -> None:
@@ -70,29 +89,33 @@ def _first_part_of_step(parts: tuple[Part, ...], step: int) -> int:
     return next((index for index, part in enumerate(parts) if part.step >= step), len(parts) - 1)
 
 
-def run_session(routine: Routine, options: argparse.Namespace, cue_mode: CueMode) -> int:
-    """Runs the routine in real time; returns the exit code. Raises SessionError before anything is said."""
+def run_session(routine: Routine, config: SessionConfig) -> ExitCode:
+    """Runs the routine in real time; returns the exit code. Raises SessionError before anything is said.
+
+    The order matters to the person listening: the line saying how commands are heard comes before
+    the introduction, and the recognizer loads in the background while the first words play.
+    """
     clock = MonotonicClock()
     inbox = ThreadInbox(clock)
     console = Console(sys.stdout)
     own_voice = OwnVoice()
-    parts = build_plan(routine, cue_mode)
+    parts = build_plan(routine, config.cue_mode)
     with ExitStack() as resources:
-        texts = spoken_texts(parts, options.brief)
-        speaker = _open_speaker(routine, options, clock, inbox, own_voice, console, texts)
+        texts = spoken_texts(parts, config.brief, routine.language)
+        speaker = _open_speaker(routine, config, clock, inbox, own_voice, console, texts)
         resources.callback(speaker.close)
-        history, start_part = _open_history(routine, options, parts, console, resources)
+        history, start_part = _open_history(routine, config, parts, console, resources)
         events = None
-        if options.events:
-            events = EventLog(resources.enter_context(options.events.open("w", encoding="utf-8")))
-        engine = Engine(parts, EngineOptions(brief=options.brief, checkins=options.checkins,
-                                             pain_limit=routine.pain_limit, start_part=start_part))
-        voice = None if options.keys_only else VoiceControl(routine, options, clock, inbox, own_voice, console)
-        if voice is not None:
-            resources.callback(voice.close)
-        player = Player(engine, clock=clock, inbox=inbox, speaker=speaker, console=console, history=history,
-                        events=events, on_awaiting=voice.awaiting if voice else None,
-                        on_speaking=voice.start if voice else None)
+        if config.events:
+            events = EventLog(resources.enter_context(config.events.open("w", encoding="utf-8")))
+        listener = None if config.keys_only else _open_listener(routine, config, clock, inbox, own_voice, console)
+        if listener is not None:
+            resources.callback(listener.close)
+            listener.start()
+        options = engine_options(routine, brief=config.brief, checkins=config.checkins, start_part=start_part,
+                                 listening=listener is not None)
+        player = Player(Engine(parts, options), clock=clock, inbox=inbox, speaker=speaker, console=console,
+                        listener=listener, history=history, events=events)
         keys = KeyReader(sys.stdin, clock, inbox, language=routine.language, unknown=lambda text: console.line(
             f"'{text}' is not a command; type h and Enter for help."))
         signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -102,8 +125,8 @@ def run_session(routine: Routine, options: argparse.Namespace, cue_mode: CueMode
         except KeyboardInterrupt:
             player.interrupted()
             console.line("Interrupted. Your session so far is saved." if history else "Interrupted.")
-            return EXIT_INTERRUPTED
-    return EXIT_OK
+            return ExitCode.INTERRUPTED
+    return ExitCode.OK
 
 
 class _TextOnceSilent:
@@ -142,20 +165,20 @@ class _TextOnceSilent:
         self._speaker.close()
 
 
-def _open_speaker(routine: Routine, options: argparse.Namespace, clock: MonotonicClock, inbox: ThreadInbox,
+def _open_speaker(routine: Routine, config: SessionConfig, clock: MonotonicClock, inbox: ThreadInbox,
                   own_voice: OwnVoice, console: Console, texts: list[str]) -> Speaker:
     """Speech through the chosen output device, rendering `texts` ahead; text mode (with one sentence
     saying why) when there is no device."""
-    if options.text:
+    if config.text:
         return SilentSpeaker(clock, inbox)
     from voiceguide.adapters.speaker import AudioUnavailable, open_speaker
     from voiceguide.adapters.voices import UnknownVoice
     from voiceguide.settings import SettingsFile
 
     settings_file = SettingsFile()
-    settings = settings_file.load().with_overrides(options.voice, options.rate, options.volume)
+    settings = settings_file.load().with_overrides(config.voice, config.rate, config.volume)
     try:
-        speaker = open_speaker(inbox.put, clock, own_voice, settings, options.output_device,
+        speaker = open_speaker(inbox.put, clock, own_voice, settings, config.output_device,
                                language=routine.language)
     except UnknownVoice as error:
         raise SessionError(str(error)) from error
@@ -166,60 +189,45 @@ def _open_speaker(routine: Routine, options: argparse.Namespace, clock: Monotoni
     return _TextOnceSilent(speaker, SilentSpeaker(clock, inbox), keep=settings_file.save)
 
 
-class VoiceControl:
-    """The microphone side of a session. It starts once the first words are heard, so that loading the
-    recognizer never delays them; number words join its vocabulary only while a number is asked for."""
+def _open_listener(routine: Routine, config: SessionConfig, clock: MonotonicClock, inbox: ThreadInbox,
+                   own_voice: OwnVoice, console: Console) -> MicrophoneListener | None:
+    """The microphone's listener, not yet started, after one line saying which engine listens on which
+    microphone; None (after one line saying why) when only keys can work."""
+    from voiceguide.adapters.microphone import microphone_name, open_listener
+    from voiceguide.adapters.models import NoListenerError
 
-    def __init__(self, routine: Routine, options: argparse.Namespace, clock: MonotonicClock, inbox: ThreadInbox,
-                 own_voice: OwnVoice, console: Console) -> None:
-        self._arguments = (inbox.put, clock, own_voice, routine.language, options.input_device, options.engine,
-                           options.model)
-        self._console = console
-        self._listener: MicrophoneListener | None = None
-        self._numbers = False
-
-    def start(self) -> None:
-        """Open and start the listener, saying which engine listens (or, once, that only keys work)."""
-        from voiceguide.adapters.microphone import open_listener
-        from voiceguide.adapters.models import NoListenerError
-
-        try:
-            self._listener, sentence = open_listener(*self._arguments)
-        except NoListenerError as error:
-            self._console.line(str(error))
-            return
-        self._console.line(sentence)
-        self._listener.expect_numbers(self._numbers)
-        self._listener.start()
-
-    def awaiting(self, awaiting: str | None) -> None:
-        self._numbers = awaiting == "number"
-        if self._listener is not None:
-            self._listener.expect_numbers(self._numbers)
-
-    def close(self) -> None:
-        if self._listener is not None:
-            self._listener.close()
+    try:
+        listener, sentence = open_listener(inbox.put, clock, own_voice, routine.language, config.input_device,
+                                           config.engine, config.model)
+    except NoListenerError as error:
+        console.line(str(error))
+        return None
+    microphone = microphone_name(config.input_device)
+    if microphone is None:
+        console.line(f"{sentence} No microphone is working yet; keys work, and press Enter for ready.")
+    else:
+        console.line(f"{sentence} Microphone: {microphone}.")
+    return listener
 
 
-def _open_history(routine: Routine, options: argparse.Namespace, parts: tuple[Part, ...], console: Console,
+def _open_history(routine: Routine, config: SessionConfig, parts: tuple[Part, ...], console: Console,
                   resources: ExitStack) -> tuple[_ForgivingHistory | None, int]:
     """The session's history recorder and the part to start from (for --resume)."""
-    if not options.record_history:
-        if options.resume:
+    if not config.record_history:
+        if config.resume:
             console.line("Without history there is no session to resume; starting from the beginning.")
         return None, 0
     from voiceguide.history import HistoryError, HistoryStore
 
     try:
-        store = resources.enter_context(HistoryStore.open(options.history_file))
+        store = resources.enter_context(HistoryStore.open(config.history_file))
     except HistoryError as error:
         console.line(f"{error} The routine goes on without recording.")
         return None, 0
     if store.notice:
         console.line(store.notice)
     start_part, resumes = 0, None
-    if options.resume:
+    if config.resume:
         point = store.resume_point(routine.name)
         if point is None or point.step >= len(routine.steps):
             console.line("There is no session of this routine from today to resume; starting from the beginning.")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Callable
 
-from voiceguide.messages import Event, Notice
+from voiceguide.commands import Command
+from voiceguide.messages import Event, Expect, Heard, Notice
 
 
 class FakeClock:
@@ -47,3 +49,26 @@ class SimulatedInbox:
             raise SimulationStalled("the routine waits for an answer and none is coming")
         self._clock.time = max(self._clock.time, until)
         return None
+
+
+class SimulatedPerson:
+    """The Listener of a preview: nobody speaks, so it answers at once what the routine waits for,
+    "ready", and "skip" to a pain question, and tells the transcript what it said."""
+
+    ANSWERS = {Expect.READY: Command.READY, Expect.NUMBER: Command.SKIP}
+
+    def __init__(self, clock: FakeClock, inbox: SimulatedInbox, say: Callable[[str, float], None]) -> None:
+        self._clock = clock
+        self._inbox = inbox
+        self._say = say
+
+    def start(self) -> None:
+        """Always listening."""
+
+    def expect(self, expect: Expect) -> None:
+        if (command := self.ANSWERS.get(expect)) is not None:
+            self._say(f"(you say: {command.value})", self._clock.now())
+            self._inbox.put(Heard(command, self._clock.now(), source="preview"))
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from voiceguide.adapters.alsa_messages import quiet_alsa
 from voiceguide.adapters.models import EngineChoice, NoListenerError, choose_engine, load_engine
-from voiceguide.messages import DeviceNotice, Event, Heard, HeardNumber, Notice, NotTaken
+from voiceguide.messages import DeviceNotice, Event, Expect, Heard, HeardNumber, Notice, NotTaken
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
 from voiceguide.recognition import SAMPLE_RATE, TOO_LONG, CommandRecognizer, Engine, Outcome, Tuning
@@ -76,6 +76,18 @@ def check_sound_system() -> None:
         ) from error
 
 
+def microphone_name(device: str | int | None = None) -> str | None:
+    """The name of the input device that would be opened, or None when there is none (no PortAudio,
+    no such device, no input at all): a quick look, without opening it."""
+    try:
+        import sounddevice
+
+        quiet_alsa()
+        return str(sounddevice.query_devices(device, kind="input")["name"])
+    except Exception:  # noqa: BLE001 - OSError (no PortAudio), PortAudioError, ValueError (no such device)
+        return None
+
+
 class MicrophoneListener:
     """The Listener port over a microphone. start() returns at once; the work is on a thread."""
 
@@ -115,9 +127,9 @@ class MicrophoneListener:
         if self._thread.is_alive():
             self._thread.join(timeout=5.0)
 
-    def expect_numbers(self, enabled: bool) -> None:
-        """During a pain check-in, number words join the grammar and come back as HeardNumber."""
-        self._numbers = enabled
+    def expect(self, expect: Expect) -> None:
+        """While a pain level is asked for, number words join the grammar and come back as HeardNumber."""
+        self._numbers = expect is Expect.NUMBER
 
     # The capture callback's side: never blocks, never raises.
 

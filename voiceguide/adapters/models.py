@@ -28,6 +28,7 @@ from typing import TextIO
 import platformdirs
 
 from voiceguide.commands import base_language
+from voiceguide.exit_codes import ExitCode
 from voiceguide.recognition import Engine
 
 MODEL_LIST_URL = "https://alphacephei.com/vosk/models/model-list.json"
@@ -337,7 +338,7 @@ def models_command(
     model: Path | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
-) -> int:
+) -> ExitCode:
     """`voiceguide models list|download LANG|path [LANG]`; returns the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -347,26 +348,26 @@ def models_command(
             out.write(f"{item.language}\t{item.path}\n")
         if not found:
             out.write("No vosk model is installed; English uses the built-in pocketsphinx.\n")
-        return 0
+        return ExitCode.OK
     if action == "path":
         path = find_model(language or "en", model)
         if path is None:
             err.write(
                 f"No model for {language or 'en'} is installed; try: voiceguide models download {language or 'en'}.\n"
             )
-            return 66
+            return ExitCode.NOT_FOUND
         out.write(f"{path}\n")
-        return 0
+        return ExitCode.OK
     if action == "download":
         if not language:
             err.write("Say which language to download, for example: voiceguide models download en.\n")
-            return 2
+            return ExitCode.USAGE
         try:
             path = download(language, model, progress=err)
         except ModelError as error:
             err.write(f"{error}\n")
-            return 69
+            return ExitCode.UNAVAILABLE
         out.write(f"{path}\n")
-        return 0
+        return ExitCode.OK
     err.write(f"Unknown models action {action!r}; use list, download LANG or path.\n")
-    return 2
+    return ExitCode.USAGE
