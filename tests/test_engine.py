@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,20 @@ from tests.fakes import RecordingHistory, RecordingSpeaker, script_commands
 from voiceguide.commands import Command as C
 from voiceguide.console import Console
 from voiceguide.engine import Engine, EngineOptions, IllegalEvent
-from voiceguide.messages import Heard, SpeechDone, Tick
+from voiceguide.messages import (
+    DeviceNotice,
+    Expect,
+    Heard,
+    HeardNumber,
+    Listen,
+    PauseReason,
+    Phase,
+    Priority,
+    Say,
+    SpeechDone,
+    StateChanged,
+    Tick,
+)
 from voiceguide.plan import build_plan
 from voiceguide.player import Player
 from voiceguide.routine import load_routine, parse_routine
@@ -174,3 +188,104 @@ def test_skipping_the_introduction_still_asks_the_pain_question_first():
     assert said[1] == "Before we start: how is your pain, from zero to ten?"  # the intro was cut for it
     assert said[2] == "No answer, that is fine. Say ready when you are set."
     assert [e.data for e in history.entries if e.kind == "pain"] == [{"phase": "before", "level": None}]
+
+
+READY_STEPS = parse_routine(
+    "name: r\ntitle: R\nsummary: S.\nsafety: [Stop on sharp pain., Keep breathing.]\nsteps:\n"
+    "  - {kind: ready, text: Sit down. Say ready when you are settled.}\n"
+    "  - {kind: hold, name: Hold, text: Hold it., duration: 2s}\n", "r.yaml")
+
+
+def test_a_ready_step_answered_with_ready_is_recorded_as_done():
+    _, history, outcome = run([(4.0, C.READY), (8.0, C.READY)], READY_STEPS, checkins=False)
+    assert outcome == "finished"
+    assert [(e.data["step"], e.data["outcome"]) for e in history.entries if e.kind == "step"] == [
+        (0, "done"), (1, "done")]
+
+
+def test_it_hurts_asks_how_bad_and_records_the_level():
+    lines, history, _ = run([(9.0, C.READY), (16.0, C.PAIN), (22.0, 7), (28.0, C.QUIT), (29.0, C.QUIT)],
+                            checkins=False)
+    said = [line[8:] for line in lines if not line.endswith(">")]
+    assert said[said.index("Begin.") + 1].endswith("How bad is it, from zero to ten?")
+    assert "Thank you. Say skip to leave this exercise out, resume to carry on, or quit to end the session." in said
+    assert [e.data for e in history.entries if e.kind == "pain"] == [{"phase": "during", "level": 7}]
+    assert history.outcome == "stopped_for_pain"
+
+
+def test_help_is_short_with_the_keys_and_help_again_gives_the_rest():
+    lines, _, _ = run([(1.0, C.HELP), (8.0, C.HELP), (20.0, C.QUIT), (21.0, C.QUIT)], checkins=False)
+    said = [line[8:] for line in lines if not line.endswith(">")]
+    short = said[1]
+    assert short.count(". ") == 1 and short.endswith("Say help again for the other commands.")
+    assert "type n, p, r, a or q and press Enter" in short
+    assert said[3].startswith("Also: skip or s,") and "safety or w" in said[3]
+
+
+def test_safety_reads_the_routine_s_safety_notes_at_any_time():
+    lines, _, _ = run([(9.0, C.SAFETY), (11.0, C.QUIT), (12.0, C.QUIT)], READY_STEPS, checkins=False,
+                      safety=("Stop on sharp pain.", "Keep breathing."))
+    assert "   9.00 Stop on sharp pain. Keep breathing." in lines
+
+
+def test_without_a_microphone_every_ready_prompt_names_the_enter_key():
+    lines, _, _ = run([(12.0, C.QUIT), (13.0, C.QUIT)], READY_STEPS, checkins=False, listening=False)
+    assert "Say ready, or press Enter, when you are set." in [line[8:] for line in lines]
+    lines, _, _ = run([(4.0, C.READY), (12.0, C.QUIT), (13.0, C.QUIT)], READY_STEPS, checkins=False, listening=False)
+    assert "Sit down. Say ready when you are settled. Or press Enter." in [line[8:] for line in lines]
+
+
+def test_a_lost_microphone_is_said_by_the_engine_and_its_prompts_then_name_the_enter_key():
+    engine = Engine(build_plan(SMALL), EngineOptions(checkins=False))
+    engine.start(0.0)
+    effects = engine.handle(DeviceNotice("microphone", False, "No microphone is working; keys still work.", 1.0))
+    (notice,) = [e for e in effects if isinstance(e, Say)]
+    assert notice.utterance_id > 0 and notice.priority is Priority.INSTRUCTION  # queued behind the introduction
+    effects = engine.handle(SpeechDone(1, 4.0))
+    assert [e.text for e in effects if isinstance(e, Say)] == ["Say ready, or press Enter, when you are set."]
+    assert Listen(Expect.READY) in effects
+
+
+def test_the_engine_says_what_to_listen_for():
+    engine = Engine(build_plan(SMALL), EngineOptions())
+    assert Listen(Expect.COMMAND) in engine.start(0.0)
+    assert Listen(Expect.NUMBER) in engine.handle(SpeechDone(1, 4.0))  # the pain question
+    assert Listen(Expect.READY) in engine.handle(HeardNumber(3, 6.0))
+    effects = engine.handle(Heard(C.QUIT, 7.0))
+    assert Listen(Expect.COMMAND) in effects
+    assert Listen(Expect.NOTHING) in engine.handle(Heard(C.QUIT, 8.0))
+
+
+def test_pausing_a_hold_keeps_its_phase_and_resuming_restates_the_time_left():
+    engine = Engine(build_plan(SMALL), EngineOptions(checkins=False))
+    engine.start(0.0)
+    engine.handle(Heard(C.READY, 1.0))
+    engine.handle(SpeechDone(2, 5.0))  # the opening heard: the hold runs
+    effects = engine.handle(Heard(C.PAUSE, 8.0))
+    assert StateChanged(Phase.TIMING, 1, PauseReason.PAUSE) in effects
+    effects = engine.handle(Heard(C.RESUME, 20.0))
+    assert StateChanged(Phase.RESUMING, 1, None) in effects
+    assert [e.text for e in effects if isinstance(e, Say)] == ["Resuming. Calf stretch, left side. 7 seconds left."]
+
+
+KOREAN = parse_routine("""\
+name: ko
+title: 종아리 운동
+summary: 짧은 운동입니다.
+language: ko
+safety: [아프면 멈추세요.]
+steps:
+  - {kind: hold, name: 종아리 스트레칭, text: 벽을 미세요., duration: 30s, sides: true, sets: 2, rest: 10s}
+  - {kind: rest, text: 쉬세요., duration: 5s}
+  - {kind: reps, name: 발뒤꿈치 들기, text: 발끝으로 서세요., reps: 2, count: [올리고, 내리고]}
+""", "ko.yaml")
+
+
+def test_a_korean_routine_is_spoken_entirely_in_korean():
+    lines, _, outcome = run([(5.0, 3), (9.0, C.READY), (20.0, C.TIME), (25.0, C.PAUSE), (27.0, C.RESUME),
+                             (30.0, C.HELP), (400.0, 2)], KOREAN, language="ko")
+    said = [line[8:] for line in lines if not line.endswith(">")]
+    assert outcome == "finished"
+    assert "30초 동안 유지하세요." in " ".join(said)
+    english_words = [word for text in said for word in re.findall(r"[A-Za-z]{2,}", text) if word != "Enter"]
+    assert english_words == []  # key names (n, p, Enter) are the only Latin letters
