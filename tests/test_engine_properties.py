@@ -22,6 +22,7 @@ from voiceguide.messages import (
     HeardNumber,
     Outcome,
     PartStarted,
+    Phase,
     QuitConfirmed,
     Say,
     Silence,
@@ -67,6 +68,7 @@ class Run:
     steps_logged: list[int] = field(default_factory=list)
     outcome: Outcome | None = None
     quit_confirmed: bool = False
+    closing: bool = False
 
     def start(self) -> None:
         self._carry_out(self.engine.start(self.now), None, None)
@@ -104,19 +106,26 @@ class Run:
             assert (self.engine.phase, self.engine.index, self.engine.pause, self.engine.now) == before
 
     def end(self) -> None:
-        """Whatever state the script left, quit and its confirmation end the session within a few events."""
+        """Whatever state the script left, quit and its confirmation end the session within a few events,
+        however long its last words take."""
         for _ in range(10):
             if self.outcome is not None:
                 return
             self.send(Heard(Command.QUIT, self.now))
             if self.outcome is None:
                 self.send(Heard(Command.QUIT, self.now))
+            if self.outcome is None:
+                self.now += 60.0
+                self.send(Tick(self.now))
             while self.speaking and self.outcome is None:
                 self.send(SpeechDone(self.speaking.pop(0), self.now))
         raise AssertionError("the session could not be ended")
 
     def _carry_out(self, effects: list[Effect], event: Event | None, pause_before: object) -> None:
         paused_throughout = pause_before is not None and self.engine.pause is not None
+        if self.closing and isinstance(event, Tick | SpeechDone | DeviceNotice):
+            assert Silence() not in effects, "the last words were cut"
+        self.closing = self.engine.phase is Phase.CLOSING
         for effect in effects:
             for record in self.ledger.observe(effect, self.now):
                 self.steps_logged.append(record.step)

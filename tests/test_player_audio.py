@@ -121,13 +121,14 @@ def test_pause_silences_speech_at_once_and_a_resumed_hold_ends_with_the_time_it_
     assert instruction_stopped - talking_pause < PAUSE_BOUND + RECORDING_SLACK
 
     command(inbox, Command.RESUME)
-    hold_start = events.wait_for(lambda e: e["event"] == "state" and e["phase"] == "timing")["t"]
+    hold_start = events.wait_for(lambda e: e["event"] == "state" and e["phase"] == "timing" and not e["paused"])["t"]
     time.sleep(2.0)
     holding_pause = command(inbox, Command.PAUSE)
     left = 6.0 - (holding_pause - hold_start)
     time.sleep(1.5)
     command(inbox, Command.RESUME)
-    timing_again = events.wait_for(lambda e: e["event"] == "state" and e["phase"] == "timing" and e["t"] > holding_pause)
+    timing_again = events.wait_for(
+        lambda e: e["event"] == "state" and e["phase"] == "timing" and not e["paused"] and e["t"] > holding_pause)
     release = events.wait_for(said("Release."))
     assert release["t"] - timing_again["t"] == pytest.approx(left, abs=0.05)
     release_heard = events.wait_for(lambda e: e["event"] == "speech_start" and e["id"] == release["id"])["t"]

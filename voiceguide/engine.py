@@ -364,8 +364,11 @@ class Engine:
             self._close(done, Outcome.FINISHED, Priority.INSTRUCTION)  # after "Release."
 
     def _close(self, words: str, outcome: Outcome, priority: Priority = Priority.URGENT) -> None:
+        """The last words; nothing may cut them but pause or stop, which end the session at once."""
         self._closing_outcome = outcome
         self._deadline = None
+        if self.pause:
+            self.pause = dataclasses.replace(self.pause, quit_until=None)
         self._enter(Phase.CLOSING)
         self._say(words, priority, gate=True)
 

@@ -136,8 +136,8 @@ def kind(name: str, **fields: object) -> Predicate:
 
 
 def saying(fragment: str) -> Predicate:
-    """Matches the engine's utterances (not device notices) that contain `fragment`."""
-    return lambda event: event["event"] == "say" and fragment in event["text"] and event["id"] > 0
+    """Matches the utterances that contain `fragment`."""
+    return lambda event: event["event"] == "say" and fragment in event["text"]
 
 
 def heard(command: str) -> Predicate:

@@ -194,7 +194,8 @@ def test_a_microphone_that_goes_away_is_announced_the_routine_goes_on_and_voice_
     rig.unplug_microphone()
     lost = run.events.wait_for(kind("device", device="microphone", available=False), timing["t"], timeout=6)
     assert "microphone" in lost["message"] and lost["message"] in run.lines  # shown, and spoken:
-    lost_heard = run.events.wait_for(lambda e: e["event"] == "speech_start" and e["id"] < 0, lost["t"])["t"]
+    notice = run.events.wait_for(kind("say", text=lost["message"]), lost["t"])  # said under the engine's priorities
+    lost_heard = run.events.wait_for(kind("speech_start", id=notice["id"]), lost["t"])["t"]
     recording = rig.monitor.record_until_quiet(lost_heard - 0.1, timeout=6.0)
     assert audible_share(recording, lost_heard, lost_heard + 1.0) > 0.3
     release = run.events.wait_for(saying("Release."), timing["t"])  # the hold went on, on time
