@@ -109,6 +109,20 @@ def test_commands_arrive_and_a_lost_microphone_is_announced_and_reopened() -> No
     )
 
 
+def test_a_stream_that_ends_but_opens_again_at_once_is_no_news_to_the_person() -> None:
+    """A server that restarts a stream (PulseAudio after an overrun) must not make the player say "stopped"
+    and "is back" in the same breath."""
+    microphone = ScriptedMicrophone([clip(0.8, speak("stop"), 1.0), (clip(0.8, speak("repeat"), 1.0), "stay")])
+    inbox: queue.Queue = queue.Queue()
+    listener = MicrophoneListener(inbox.put, Clock(), OwnVoice(), choose_engine("en"), open_input=microphone)
+    listener.start()
+    events = collect(inbox, lambda got: sum(isinstance(e, Heard) for e in got) >= 2)
+    listener.close()
+    assert microphone.opened == 2
+    assert [e.command for e in events if isinstance(e, Heard)] == [Command.STOP, Command.REPEAT]
+    assert not [e for e in events if isinstance(e, DeviceNotice)]
+
+
 def test_numbers_during_a_check_in() -> None:
     microphone = ScriptedMicrophone([(clip(0.8, speak("four"), 1.0), "stay")])
     inbox: queue.Queue = queue.Queue()

@@ -41,7 +41,7 @@ def test_a_sound_output_that_dies_mid_routine_leaves_the_routine_running_in_text
     rest, _ = process.communicate(timeout=90)
     lines += rest.splitlines()
     assert process.returncode == 0
-    notice = next(line for line in lines if "Carrying on in text." in line)
+    notice = next(line for line in lines if "Carrying on in text until it is back." in line)
     after = lines[lines.index(notice) + 1:]
     assert "Release. Switch sides." in after and after[-1] == "That is the whole routine. Well done."
     events = [json.loads(line) for line in events_file.read_text().splitlines()]

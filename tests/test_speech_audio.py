@@ -272,6 +272,39 @@ def test_a_device_that_dies_mid_routine_leaves_the_routine_running_in_text(
         pulse_rig.use_in_this_process()
 
 
+def test_an_output_that_goes_away_is_reported_once_and_speech_comes_back_with_it(
+    pulse_rig: PulseRig,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    with PulseRig(tmp_path / "unplugged") as unplugged:
+        unplugged.use_in_this_process()
+        try:
+            inbox, own_voice = Inbox(), RecordedOwnVoice()
+            speaker = SoundDeviceSpeaker(inbox.put, MonotonicClock(), own_voice, VoiceSettings(), "pulse",
+                                         cache_dir=tmp_path / "cache", retry_seconds=0.5)
+            speaker.say(Say(1, "Lie on your back and bend both knees, keeping your feet flat.", Priority.INSTRUCTION))
+            time.sleep(0.5)
+            unplugged.unplug_speaker()
+            lost, done = inbox.take(2, timeout=3)
+            assert isinstance(lost, DeviceNotice) and not lost.available and "until it is back" in lost.message
+            assert isinstance(done, SpeechDone) and speaker.failed
+            time.sleep(1.5)  # three tries find no output: nothing more is said
+            assert inbox.empty()
+            unplugged.plug_speaker()
+            (back,) = inbox.take(1, timeout=3)
+            assert isinstance(back, DeviceNotice) and back.available and back.message == "The sound is back."
+            assert not speaker.failed
+            said = time.monotonic()
+            speaker.say(Say(2, "Rest.", Priority.INSTRUCTION))
+            (rest,) = inbox.take(1, timeout=5)
+            assert isinstance(rest, SpeechDone) and rest.utterance_id == 2
+            heard = unplugged.monitor.record_until_quiet(said, timeout=5)
+            assert heard.audible_spans(), "the line after the sound came back was not heard"
+            speaker.close()
+        finally:
+            pulse_rig.use_in_this_process()
+
+
 def test_an_unknown_device_is_one_sentence(make_speaker: SpeakerFactory) -> None:
     with pytest.raises(AudioUnavailable) as raised:
         make_speaker(device="no such device")

@@ -1,9 +1,14 @@
-"""A private PulseAudio for tests: the null sink is the speaker, a FIFO-fed pipe source is the microphone.
+"""A private sound server for tests: the null sink is the speaker, a FIFO-fed pipe source is the microphone.
 
-Nothing here is a mock: a real PulseAudio runs in a temporary folder, programs reach it through
+Nothing here is a mock: a real sound server runs in a temporary folder, programs reach it through
 PortAudio's ALSA `pulse` device (libasound2-plugins), and the test hears what they played by recording
 the sink's monitor with `parec`. The microphone is fed in real time, always with a noise floor, because
 real microphones never give digital silence.
+
+Three servers, as people have them (`Server`): PulseAudio with its defaults, where nobody asks for low
+latency and the null sink renders up to 2 s at a time; PulseAudio held at low latency by a 10 ms
+recorder (what precise timing tests need); and PipeWire as Debian desktops run it (pipewire, wireplumber
+and pipewire-pulse on a private D-Bus).
 
 Times are seconds on `time.monotonic()`, the clock the player uses, so a test can compare what the
 program says it did with what the recording shows.
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import shutil
 import socket
 import subprocess
@@ -33,6 +39,7 @@ import wave
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
@@ -48,7 +55,20 @@ _LEAK_JITTER_SAMPLES = round(MIC_RATE * 0.03)  # parec delivers the monitor in ~
 
 
 class RigError(RuntimeError):
-    """The test's own PulseAudio could not be set up; the message says what failed."""
+    """The test's own sound server could not be set up; the message says what failed."""
+
+
+class Server(StrEnum):
+    """Which sound server a rig runs."""
+
+    PULSEAUDIO = "pulseaudio"  # as installed: default latency, recorded at the default latency
+    PULSEAUDIO_LOW_LATENCY = "pulseaudio-low-latency"  # the monitor recorder holds the sink at 10 ms
+    PIPEWIRE = "pipewire"  # Debian's pipewire + wireplumber + pipewire-pulse, headless
+
+    @property
+    def recorder_latency_msec(self) -> int | None:
+        """What the monitor recorder asks of the server; None leaves it at the server's default."""
+        return 10 if self is Server.PULSEAUDIO_LOW_LATENCY else None
 
 
 @dataclass(frozen=True)
@@ -98,12 +118,14 @@ class Recording:
 class MonitorRecorder:
     """Records the speaker's monitor with `parec` and dates every sample on the monotonic clock.
 
-    parec delivers small chunks (10 ms latency requested); sample 0 is dated from the earliest
-    arrival of any chunk minus the audio before it, which bounds the error by the sink's block size.
+    Sample 0 is dated from the earliest arrival of any chunk minus the audio before it, which bounds the
+    error by how late the quickest chunk arrived: within a block at 10 ms latency; at a server's default
+    latency chunks come a second or two apart, and the dating tightens as more of them arrive.
     """
 
-    def __init__(self, env: dict[str, str], rate: int = MONITOR_RATE) -> None:
+    def __init__(self, env: dict[str, str], rate: int = MONITOR_RATE, latency_msec: int | None = None) -> None:
         self.rate = rate
+        latency = [] if latency_msec is None else [f"--latency-msec={latency_msec}"]
         self._process = subprocess.Popen(
             [
                 "parec",
@@ -112,7 +134,7 @@ class MonitorRecorder:
                 "--format=float32le",
                 f"--rate={rate}",
                 "--channels=1",
-                "--latency-msec=10",
+                *latency,
             ],
             env=env,
             stdout=subprocess.PIPE,
@@ -331,30 +353,34 @@ class MicrophoneFeeder:
 
 
 class PulseRig:
-    """A PulseAudio server of the test's own, with a recorded speaker and a fed microphone.
+    """A sound server of the test's own, reached through the PulseAudio protocol, with a recorded speaker and
+    a fed microphone.
 
-    `env` is the environment for programs under test (their ALSA `default` and `pulse` devices
-    reach this server); `use_in_this_process()` points the test process itself at it.
+    `env` is the environment for programs under test (their ALSA `default` and `pulse` devices reach this
+    server); `use_in_this_process()` points the test process itself at it.
     """
 
-    def __init__(self, root: Path, noise_db: float = -60.0) -> None:
+    def __init__(self, root: Path, noise_db: float = -60.0, server: Server = Server.PULSEAUDIO_LOW_LATENCY) -> None:
         self.root = root
+        self.server = server
         self._noise_db = noise_db
-        self._server: subprocess.Popen[bytes] | None = None
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self._modules: dict[str, str] = {}  # module name -> index, for unloading
+        self._echo_tap: MonitorRecorder | None = None
         self.monitor: MonitorRecorder
         self.microphone: MicrophoneFeeder
-        runtime = root / "runtime"
-        self.socket = runtime / "native"
-        self.cli_socket = runtime / "cli"
-        self.fifo = runtime / "mic.fifo"
-        self.log = root / "pulseaudio.log"
+        self.runtime = root / "runtime"
+        self.socket = self.runtime / "native"  # pipewire-pulse, too, puts it in PULSE_RUNTIME_PATH
+        self.cli_socket = self.runtime / "cli"
+        self.fifo = self.runtime / "mic.fifo"
+        self.log = root / "server.log"
         client_conf = root / "client.conf"
         self.env = {
             **os.environ,
             "PULSE_SERVER": f"unix:{self.socket}",
             "PULSE_CLIENTCONFIG": str(client_conf),
-            "PULSE_RUNTIME_PATH": str(runtime),
-            "XDG_RUNTIME_DIR": str(runtime),
+            "PULSE_RUNTIME_PATH": str(self.runtime),
+            "XDG_RUNTIME_DIR": str(self.runtime),
             # Programs record "mic" by name: when it is unloaded they must find no microphone, not the monitor
             # PulseAudio would otherwise fall back to.
             "PULSE_SOURCE": SOURCE,
@@ -362,49 +388,69 @@ class PulseRig:
         }
 
     def start(self) -> Self:
-        for tool in ("pulseaudio", "parec", "pactl"):
+        tools = ("parec", "pactl") + (
+            ("pipewire", "pipewire-pulse", "wireplumber", "dbus-daemon") if self.server is Server.PIPEWIRE
+            else ("pulseaudio",)
+        )
+        for tool in tools:
             if shutil.which(tool) is None:
-                raise RigError(f"{tool} is not installed (apt-get install pulseaudio pulseaudio-utils)")
-        runtime = self.socket.parent
-        runtime.mkdir(parents=True, exist_ok=True)
-        runtime.chmod(0o700)
+                raise RigError(f"{tool} is not installed (bash scripts/setup.sh --test installs the test servers)")
+        self.runtime.mkdir(parents=True, exist_ok=True)
+        self.runtime.chmod(0o700)
         (self.root / "client.conf").write_text("autospawn = no\n")
+        # HOME and the XDG folders keep the servers' cookies and state out of the real home folder.
+        server_env = {**self.env, "HOME": str(self.root), "XDG_CONFIG_HOME": str(self.root / "config"),
+                      "XDG_STATE_HOME": str(self.root / "state")}
+        if self.server is Server.PIPEWIRE:
+            self._start_pipewire(server_env)
+        else:
+            self._start_pulseaudio(server_env)
+        self._wait_until_ready()
+        self.plug_speaker(record=False)
+        self._modules["module-pipe-source"] = self._pactl("load-module", *self._pipe_source.split()).strip()
+        self._pactl("set-default-source", SOURCE)
+        self.microphone = MicrophoneFeeder(self.fifo, noise_db=self._noise_db)
+        self._record_monitor()
+        return self
+
+    def _start_pulseaudio(self, server_env: dict[str, str]) -> None:
         script = self.root / "rig.pa"
         script.write_text(
             f"load-module module-native-protocol-unix auth-anonymous=1 socket={self.socket}\n"
             f"load-module module-cli-protocol-unix socket={self.cli_socket}\n"
-            f"load-module module-null-sink sink_name={SINK} rate=48000 channels=2"
-            f" sink_properties=device.description=Speaker\n"
-            f"load-module {self._pipe_source}\n"
-            f"set-default-sink {SINK}\n"
-            f"set-default-source {SOURCE}\n"
         )
-        # Running as root needs no --system: pulseaudio only warns. HOME and XDG_CONFIG_HOME keep its
-        # cookie and state out of the real home folder.
-        server_env = {**self.env, "HOME": str(self.root), "XDG_CONFIG_HOME": str(self.root / "config")}
-        self._server = subprocess.Popen(
-            [
-                "pulseaudio",
-                "-n",
-                f"--file={script}",
-                "--daemonize=no",
-                "--exit-idle-time=-1",
-                "--use-pid-file=no",
-                "--disallow-exit",
-                "--log-level=notice",
-                f"--log-target=file:{self.log}",
-            ],
-            env=server_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_until_ready()
-        self.microphone = MicrophoneFeeder(self.fifo, noise_db=self._noise_db)
-        self.monitor = MonitorRecorder(self.env)
-        self.monitor.listen(self.microphone.speaker_played)
+        # Running as root needs no --system: pulseaudio only warns.
+        self._spawn(["pulseaudio", "-n", f"--file={script}", "--daemonize=no", "--exit-idle-time=-1",
+                     "--use-pid-file=no", "--disallow-exit", "--log-level=notice", f"--log-target=file:{self.log}"],
+                    server_env)
+
+    def _start_pipewire(self, server_env: dict[str, str]) -> None:
+        """PipeWire as a Debian desktop session starts it: a session bus, the daemon, its session manager and
+        the PulseAudio protocol server, each with its packaged configuration."""
+        bus = self.runtime / "bus"
+        self._spawn(["dbus-daemon", "--session", f"--address=unix:path={bus}", "--nofork", "--nopidfile"], server_env)
+        self._wait_for_path(bus, "dbus-daemon")
+        server_env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={bus}"
+        self._spawn(["pipewire"], server_env)
+        self._wait_for_path(self.runtime / "pipewire-0", "pipewire")
+        self._spawn(["wireplumber"], server_env)
+        self._spawn(["pipewire-pulse"], server_env)
+
+    def _spawn(self, command: list[str], env: dict[str, str]) -> None:
+        with self.log.open("ab") as log:
+            self._processes.append(subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                                    stderr=subprocess.STDOUT, start_new_session=True))
+
+    def _wait_for_path(self, path: Path, program: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            if time.monotonic() > deadline or any(process.poll() is not None for process in self._processes):
+                self._fail(f"{program} did not start within {timeout} s")
+            time.sleep(0.02)
+
+    def _record_monitor(self) -> None:
+        self.monitor = MonitorRecorder(self.env, latency_msec=self.server.recorder_latency_msec)
         self.monitor.wait_for_audio()
-        return self
 
     @property
     def _pipe_source(self) -> str:
@@ -413,10 +459,39 @@ class PulseRig:
             " source_properties=device.description=Microphone"
         )
 
+    @property
+    def _null_sink(self) -> str:
+        """The speaker: at the server's default rate and latency, except that the low-latency rig keeps the
+        48 kHz stereo sink it always had."""
+        rate = " rate=48000 channels=2" if self.server is Server.PULSEAUDIO_LOW_LATENCY else ""
+        return f"module-null-sink sink_name={SINK}{rate} sink_properties=device.description=Speaker"
+
     def leak_speaker(self, gain: float) -> None:
         """Let the microphone hear the speaker at `gain` (e.g. 0.3, about -10 dB), as a laptop hears its own
-        speakers; 0 stops it."""
+        speakers; 0 stops it.
+
+        A laptop hears itself at once, so the echo is taken from a tap recorded at 10 ms latency: while a
+        test leaks, the server runs at low latency, as it would for any program that records its monitor so.
+        """
+        if gain and self._echo_tap is None:
+            self._echo_tap = MonitorRecorder(self.env, latency_msec=10)
+            self._echo_tap.listen(self.microphone.speaker_played)
         self.microphone.leak(gain)
+
+    def unplug_speaker(self) -> None:
+        """Unload the null sink: programs playing to it lose their stream, and no output can be opened."""
+        for recorder in (self.monitor, self._echo_tap):
+            if recorder is not None:
+                recorder.close()
+        self._echo_tap = None
+        self._pactl("unload-module", self._modules.pop("module-null-sink"))
+
+    def plug_speaker(self, record: bool = True) -> None:
+        """Load the null sink (again) as the default output, and record its monitor anew."""
+        self._modules["module-null-sink"] = self._pactl("load-module", *self._null_sink.split()).strip()
+        self._pactl("set-default-sink", SINK)
+        if record:
+            self._record_monitor()
 
     def unplug_microphone(self) -> None:
         """Unload the pipe source: programs recording it lose their stream and find no microphone.
@@ -426,12 +501,14 @@ class PulseRig:
         """
         recording = [index for index, source in self._source_outputs() if source == self._source_index(SOURCE)]
         self.microphone.detach()
-        self._pactl("unload-module", "module-pipe-source")
+        self._pactl("unload-module", self._modules.pop("module-pipe-source"))
         for index in recording:
             self._command_line(f"kill-source-output {index}")
 
     def _command_line(self, command: str) -> None:
-        """One command on the server's command-line socket (pactl cannot end a stream)."""
+        """One command on PulseAudio's command-line socket (pactl cannot end a stream)."""
+        if self.server is Server.PIPEWIRE:
+            raise RigError(f"{command!r} needs PulseAudio's command-line socket, which PipeWire does not offer")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(5)
             connection.connect(str(self.cli_socket))
@@ -455,8 +532,7 @@ class PulseRig:
 
     def plug_microphone(self) -> None:
         """Load the pipe source again and feed it, as a microphone plugged back in."""
-        module, *arguments = self._pipe_source.split()
-        self._pactl("load-module", module, *arguments)
+        self._modules["module-pipe-source"] = self._pactl("load-module", *self._pipe_source.split()).strip()
         self.microphone.attach(self.fifo)
 
     def _pactl(self, *arguments: str) -> str:
@@ -466,21 +542,22 @@ class PulseRig:
         return done.stdout
 
     def _wait_until_ready(self, timeout: float = 10.0) -> None:
-        assert self._server is not None
+        """Until the server answers on its socket."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._server.poll() is not None:
+            if any(process.poll() is not None for process in self._processes):
                 break
-            if self.socket.exists() and self.fifo.exists():
-                info = subprocess.run(
-                    ["pactl", "info"], check=False, env=self.env, capture_output=True, text=True
-                )
-                if info.returncode == 0 and f"Default Sink: {SINK}" in info.stdout:
+            if self.socket.exists():
+                info = subprocess.run(["pactl", "info"], check=False, env=self.env, capture_output=True, text=True)
+                if info.returncode == 0:
                     return
             time.sleep(0.05)
+        self._fail(f"{self.server} did not start within {timeout} s")
+
+    def _fail(self, reason: str) -> None:
         log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else "(no log)"
         self.close()
-        raise RigError(f"PulseAudio did not start within {timeout} s; its log ends with:\n{log}")
+        raise RigError(f"{reason}; its log ends with:\n{log}")
 
     def use_in_this_process(self) -> None:
         """Point this process's PortAudio at the rig; open streams on device "pulse" here.
@@ -504,13 +581,18 @@ class PulseRig:
             if hasattr(self, part):
                 getattr(self, part).close()
                 delattr(self, part)
-        if self._server is not None and self._server.poll() is None:
-            self._server.terminate()
-            try:
-                self._server.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._server.kill()
-                self._server.wait()
+        if self._echo_tap is not None:
+            self._echo_tap.close()
+            self._echo_tap = None
+        for process in reversed(self._processes):  # the PulseAudio server before PipeWire, the bus last
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+        self._processes.clear()
 
     def __enter__(self) -> Self:
         return self.start()

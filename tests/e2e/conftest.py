@@ -1,5 +1,6 @@
-"""Fixtures for the end-to-end tests: a PulseAudio of each test's own, the person's voice, and a launcher
-for `voiceguide` processes that are always ended when the test is."""
+"""Fixtures for the end-to-end tests: a sound server of each test's own (PulseAudio with its defaults unless a
+test asks for another `server`), the person's voice, and a launcher for `voiceguide` processes that are
+always ended when the test is."""
 
 from __future__ import annotations
 
@@ -8,17 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.audio.rig import PulseRig, RigError
+from tests.audio.rig import PulseRig, RigError, Server
 from tests.e2e.harness import Voice, VoiceguideRun, subprocess_env
 
 Launch = Callable[..., VoiceguideRun]
 
 
 @pytest.fixture
-def rig(tmp_path: Path) -> Iterator[PulseRig]:
-    """A fresh PulseAudio per test: leaks, unplugged microphones and recordings never carry over."""
+def server() -> Server:
+    """The server people most often have; a test parametrizes `server` to run on others."""
+    return Server.PULSEAUDIO
+
+
+@pytest.fixture
+def rig(tmp_path: Path, server: Server) -> Iterator[PulseRig]:
+    """A fresh server per test: leaks, unplugged microphones and recordings never carry over."""
     try:
-        started = PulseRig(tmp_path / "pulse").start()
+        started = PulseRig(tmp_path / "pulse", server=server).start()
     except RigError as error:
         pytest.fail(f"the PulseAudio test rig could not start: {error}", pytrace=False)
     yield started

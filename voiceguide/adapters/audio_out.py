@@ -6,6 +6,13 @@ stream whose callback stops copying a clip falls silent within one block plus th
 and puts what happened (clip started/ended, at the clock time the sample reaches the speaker) on a
 queue that a notifier thread hands on, ClipEnded only once that last sample is audible.
 
+When is the output dead? Only on evidence that holds on every sound server: PortAudio ends the stream
+(its finished callback, or `active` turning False: what a vanished PulseAudio sink or PipeWire node
+causes at once), or the stream runs with no callback for far longer than any server leaves it idle.
+Not on a short gap between callbacks: PulseAudio's null sink, and any server nobody asks for low
+latency, renders up to 2 s at a time, and a stream that starts or recovers from an underrun then gets
+no callback for up to that long (measured: 0.75-1.95 s) while everything it was given still plays.
+
 sounddevice is imported here, inside functions: without libportaudio `import sounddevice` raises
 OSError, and with no device PortAudio raises PortAudioError; both become AudioUnavailable, one
 sentence the player can show before falling back to text.
@@ -31,7 +38,8 @@ from voiceguide.ports import Clock
 log = logging.getLogger(__name__)
 
 _FADE_SECONDS = 0.005  # a cut fades out this fast: instant to the ear, but no click
-_STALL_SECONDS = 1.0  # no callback for this long while running means the device is gone
+_LONGEST_SERVER_GAP = 2.0  # PulseAudio's default maximum latency: a healthy stream may wait this long
+STUCK_SECONDS = 3 * _LONGEST_SERVER_GAP  # an active stream (either way) with no callback this long is stuck
 _MAX_WAIT_SECONDS = 1.0  # never trust a reported latency longer than this
 
 
@@ -126,7 +134,8 @@ class AudioOutput:
     """The running output stream. Thread-safe to call from any thread; events arrive on the notifier thread.
 
     `on_event` gets ClipStarted/ClipEnded in order; `on_failure` gets one sentence, once, when the
-    device stops working (after which nothing else is reported). `on_block`, called on the audio
+    device stops working; the stream is stopped by then, so nothing more can come out of it, and
+    nothing else is reported. `on_block`, called on the audio
     thread, gets the time each block is heard and its power (mean square): what may echo back.
     """
 
@@ -151,6 +160,8 @@ class AudioOutput:
         self._voices: deque[_Clip] = deque()
         self._earcons: list[_Clip] = []
         self._closing = False
+        self._released = False
+        self._release_lock = threading.Lock()
         self.gain = 1.0
         self.underflows = 0
         try:
@@ -287,6 +298,14 @@ class AudioOutput:
         if not self._closing:
             self._events.put(_Failed(f"The sound output {self.device_name!r} stopped working."))
 
+    def _health(self) -> _Failed | None:
+        """A failure if PortAudio ended the stream or it has been stuck far beyond any server's latency."""
+        if not self._stream.active:
+            return _Failed(f"The sound output {self.device_name!r} stopped working.")
+        if self._clock.now() - self._heartbeat > max(STUCK_SECONDS, 4 * self.latency):
+            return _Failed(f"The sound output {self.device_name!r} stopped responding.")
+        return None
+
     def _notify(self) -> None:
         while True:
             try:
@@ -296,11 +315,11 @@ class AudioOutput:
             if self._closing:
                 return
             if event is None:
-                if self._clock.now() - self._heartbeat > _STALL_SECONDS:
-                    event = _Failed(f"The sound output {self.device_name!r} stopped responding.")
-                else:
+                event = self._health()
+                if event is None:
                     continue
             if isinstance(event, _Failed):
+                self._stop_failed_stream()
                 self._on_failure(event.message)
                 return
             if isinstance(event, ClipEnded):
@@ -309,12 +328,26 @@ class AudioOutput:
                     time.sleep(wait)
             self._on_event(event)
 
-    def close(self) -> None:
-        """Stop at once (queued audio is dropped) and release the device."""
+    def _stop_failed_stream(self) -> None:
+        """Stop the stream before saying it failed: a stuck stream must not start playing again behind the
+        text that says it is gone."""
         self._closing = True
+        self._release()
+
+    def _release(self) -> None:
+        with self._release_lock:
+            if self._released:
+                return
+            self._released = True
         try:
             self._stream.abort()
             self._stream.close()
         except self._portaudio_error as error:  # a device that already failed may refuse even this
             log.debug("closing the output stream: %s", error)
-        self._notifier.join(timeout=1.0)
+
+    def close(self) -> None:
+        """Stop at once (queued audio is dropped) and release the device."""
+        self._closing = True
+        self._release()
+        if self._notifier is not threading.current_thread():
+            self._notifier.join(timeout=1.0)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from voiceguide.adapters.alsa_messages import quiet_alsa
+from voiceguide.adapters.audio_out import STUCK_SECONDS
 from voiceguide.adapters.models import EngineChoice, NoListenerError, choose_engine, load_engine
 from voiceguide.messages import DeviceNotice, Event, Expect, Heard, HeardNumber, Notice, NotTaken
 from voiceguide.own_voice import OwnVoice
@@ -101,7 +102,7 @@ class MicrophoneListener:
         tuning: Tuning | None = None,
         open_input: OpenInput = open_sounddevice,
         retry_seconds: float = 2.0,
-        stall_seconds: float = 1.5,
+        stall_seconds: float = STUCK_SECONDS,
     ) -> None:
         self._report = report
         self._clock = clock
@@ -159,11 +160,12 @@ class MicrophoneListener:
                 True, f"The speech model does not know {', '.join(missing)}; say another word for those."
             )
         announced_lost = False
+        lost = "No microphone is working; keys still work, and I keep trying."
         while not self._stop.is_set():
             stream = self._open()
             if stream is None:
                 if not announced_lost:
-                    self._notice(False, "No microphone is working; keys still work, and I keep trying.")
+                    self._notice(False, lost)
                     announced_lost = True
                 self._stop.wait(self._retry)
                 continue
@@ -172,9 +174,9 @@ class MicrophoneListener:
                 announced_lost = False
             self._listen(stream, CommandRecognizer(self.engine, self._own_voice, self._tuning))
             stream.close()
-            if not self._stop.is_set():
-                self._notice(False, "The microphone stopped; keys still work, and I keep trying.")
-                announced_lost = True
+            # Reopened at once: a stream that ended but opens again straight away was never lost to the
+            # person, so only a microphone that stays away is announced (once), and its return once.
+            lost = "The microphone stopped; keys still work, and I keep trying."
 
     def _open(self) -> InputStream | None:
         try:

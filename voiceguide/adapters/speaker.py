@@ -8,8 +8,11 @@ stream's notifier reports when each clip is heard and when its last sample has b
 speaker records it in OwnVoice and posts SpeechDone.
 
 Every utterance gets exactly one SpeechDone, in the order said: when its last sample was heard, or
-at once when silence() drops it, or at once when the device has failed (after one DeviceNotice the
-speaker carries on as if each line had been spoken, so the routine continues in text).
+at once when silence() drops it, or at once while the device has failed.
+
+When the output fails, the speaker posts one DeviceNotice (the session goes on in text meanwhile) and
+tries to open the output again every few seconds; once one opens, it posts "The sound is back." and
+speaks again from the next line on.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from voiceguide.settings import VoiceSettings
 
 log = logging.getLogger(__name__)
 
+_NOTHING = Rendered(np.zeros(0, dtype=np.int16), 22050)  # an empty clip keeps its place in the order
+
 Report = Callable[[SpeechDone | SpeechStarted | DeviceNotice], None]
 
 __all__ = ["AudioUnavailable", "SoundDeviceSpeaker", "open_speaker"]
@@ -62,6 +67,7 @@ class SoundDeviceSpeaker:
         cache_dir: Path | None = None,
         make_synthesizer: Callable[[], Synthesizer] = AnyVoiceSynthesizer,
         render_timeout: float = 4.0,
+        retry_seconds: float = 3.0,
     ) -> None:
         self._report = report
         self._clock = clock
@@ -75,11 +81,14 @@ class SoundDeviceSpeaker:
         self._prepared: dict[str, None] = {}
         self._queue: queue.SimpleQueue[tuple[int, Say, Future[Rendered]] | None] = queue.SimpleQueue()
         self._wake = threading.Event()
+        self._device = device
+        self._retry_seconds = retry_seconds
+        self._closed = threading.Event()
         # The synthesizer starts on its thread while the stream opens here: both are on the cold-start path.
         self._renderer = Renderer(make_synthesizer, PhraseCache(cache_dir), render_timeout)
         self._renderer.start()
         try:
-            self._output = AudioOutput(clock, self._on_clip, self._on_failure, device, on_block=own_voice.played)
+            self._output = self._open_output()
         except AudioUnavailable:
             self._renderer.close()
             raise
@@ -112,7 +121,7 @@ class SoundDeviceSpeaker:
 
     @property
     def failed(self) -> bool:
-        """The output device stopped working; nothing more will be heard from this speaker."""
+        """The output device stopped working and has not come back yet; lines are text only meanwhile."""
         return self._failed
 
     @property
@@ -164,9 +173,11 @@ class SoundDeviceSpeaker:
             self._renderer.prepare(self._prepared, self.voice.id, new.rate)
 
     def close(self) -> None:
+        self._closed.set()
         self.silence()
         self._queue.put(None)
-        self._output.close()
+        with self._lock:
+            self._output.close()
         self._renderer.close()
         self._sequencer.join(timeout=1.0)
 
@@ -177,14 +188,15 @@ class SoundDeviceSpeaker:
             generation, utterance, future = item
             if generation != self._generation:
                 continue  # silenced before its turn; already reported
-            samples = self._samples_for(utterance, future, generation)
+            rendered = self._rendering_of(utterance, future, generation)
             with self._lock:
                 if generation != self._generation or self._failed:
                     continue
+                samples = self._output.convert(rendered.samples, rendered.rate)  # the output may be new
                 self._output.play_voice(utterance.utterance_id, samples, utterance.text)
 
-    def _samples_for(self, utterance: Say, future: Future[Rendered], generation: int) -> np.ndarray:
-        """The utterance's samples at the stream's rate; empty when it cannot be rendered in time."""
+    def _rendering_of(self, utterance: Say, future: Future[Rendered], generation: int) -> Rendered:
+        """The utterance's rendering; an empty one when it cannot be rendered in time."""
         future.add_done_callback(lambda _: self._wake.set())
         allowance = self._renderer.allowance(utterance.text)
         deadline = time.monotonic() + allowance
@@ -200,14 +212,14 @@ class SoundDeviceSpeaker:
                     "speech for %r took over %g s; shown as text only", utterance.text, allowance
                 )
                 self._notice_speech(working=not self._renderer.hung)
-            return np.zeros(0, dtype=np.float32)
+            return _NOTHING
         try:
             rendered = future.result()
         except SpeechFailed:  # already logged by the renderer
             self._notice_speech(working=not self._renderer.hung)
-            return np.zeros(0, dtype=np.float32)
+            return _NOTHING
         self._notice_speech(working=True)
-        return self._output.convert(rendered.samples, rendered.rate)
+        return rendered
 
     def _notice_speech(self, working: bool) -> None:
         """Tell the player once when synthesis gets stuck (lines become text only) and once when it is back."""
@@ -237,11 +249,36 @@ class SoundDeviceSpeaker:
         with self._lock:
             self._failed = True
             now = self._clock.now()
-            self._report(DeviceNotice("speaker", False, f"{message} Carrying on in text.", now))
+            self._report(
+                DeviceNotice("speaker", False, f"{message} Carrying on in text until it is back.", now)
+            )
             for utterance_id in self._pending:
                 self._report(SpeechDone(utterance_id, now))
             self._pending.clear()
         self._own_voice.ended(now)  # a no-op unless an utterance was audible when the device died
+        threading.Thread(target=self._recover, name="speaker-recovery", daemon=True).start()
+
+    def _open_output(self) -> AudioOutput:
+        return AudioOutput(
+            self._clock, self._on_clip, self._on_failure, self._device, on_block=self._own_voice.played
+        )
+
+    def _recover(self) -> None:
+        """Try the output every few seconds until it opens again (or the speaker closes)."""
+        while not self._closed.wait(self._retry_seconds):
+            try:
+                output = self._open_output()
+            except AudioUnavailable as error:
+                log.debug("the sound output is still unavailable: %s", error)
+                continue
+            with self._lock:
+                if self._closed.is_set():
+                    output.close()
+                    return
+                output.gain = self._settings.volume
+                self._output, self._failed = output, False
+                self._report(DeviceNotice("speaker", True, "The sound is back.", self._clock.now()))
+            return
 
 
 def open_speaker(
