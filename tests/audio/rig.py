@@ -67,8 +67,22 @@ class Server(StrEnum):
 
     @property
     def recorder_latency_msec(self) -> int | None:
-        """What the monitor recorder asks of the server; None leaves it at the server's default."""
-        return 10 if self is Server.PULSEAUDIO_LOW_LATENCY else None
+        """What the monitor recorder asks of the server; None leaves PulseAudio at its default.
+
+        PipeWire runs every node at one graph quantum and renders nothing ahead, so a 10 ms recorder there only
+        shortens the quantum; PulseAudio's null sink would change its whole rhythm for it.
+        """
+        return None if self is Server.PULSEAUDIO else 10
+
+    @property
+    def dating_error(self) -> float:
+        """How far the recording's clock times may be from when a sample was played, in seconds.
+
+        Within a 10 ms block (and 5 ms level windows) when recorded at low latency. PulseAudio's null sink at
+        its defaults renders up to 2 s at a time, ahead of the clock, and hands the monitor those blocks
+        whole: its recording can be dated to within that only.
+        """
+        return 2.0 if self is Server.PULSEAUDIO else 0.05
 
 
 @dataclass(frozen=True)

@@ -57,11 +57,15 @@ def voiced_band(recording: Recording, cutoff: float = 450.0) -> Recording:
     return Recording(samples, recording.rate, recording.start)
 
 
-def audible_share(recording: Recording, start: float, end: float, threshold_db: float = THRESHOLD_DB) -> float:
-    """The share of the time between `start` and `end` that is audible (5 ms windows, no bridging)."""
+def audible_seconds(recording: Recording, start: float, end: float, threshold_db: float = THRESHOLD_DB) -> float:
+    """How much of the time between `start` and `end` is audible (5 ms windows, no bridging)."""
     spans = recording.audible_spans(threshold_db, window=0.005, bridge=0.0)
-    covered = sum(max(0.0, min(e, end) - max(s, start)) for s, e in spans)
-    return covered / (end - start)
+    return sum(max(0.0, min(e, end) - max(s, start)) for s, e in spans)
+
+
+def audible_share(recording: Recording, start: float, end: float, threshold_db: float = THRESHOLD_DB) -> float:
+    """The share of the time between `start` and `end` that is audible."""
+    return audible_seconds(recording, start, end, threshold_db) / (end - start)
 
 
 

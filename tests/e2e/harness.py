@@ -176,6 +176,14 @@ class VoiceguideRun:
         self.process.stdin.write(line + "\n")
         self.process.stdin.flush()
 
+    def wait_for_line(self, line: str, timeout: float = 5.0) -> None:
+        """Until the process has printed this line (its stdout is read on another thread)."""
+        deadline = time.monotonic() + timeout
+        while line not in self.lines:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{line!r} was not printed within {timeout} s; printed: {self.lines[-5:]}")
+            time.sleep(0.02)
+
     def wait(self, timeout: float = 30.0) -> int:
         """The exit code, once the process has ended (and its stdout is read)."""
         code = self.process.wait(timeout=timeout)

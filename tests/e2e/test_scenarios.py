@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.audio.rig import PulseRig
-from tests.audio.speaking import audible_share, matching_until, onset
+from tests.audio.rig import Server
+from tests.audio.speaking import audible_seconds, audible_share, matching_until, onset
 from tests.e2e.conftest import Launch
 from tests.e2e.harness import (
     DATA,
@@ -34,9 +35,11 @@ from tests.e2e.harness import (
 
 pytestmark = pytest.mark.audio
 
-# The monitor is read in 10 ms chunks, levels in 5 ms windows, and speech_start is PortAudio's estimate of
-# when a sample reaches the sink: measured here, recorded onsets land within 30 ms of speech_start.
-RECORDING_SLACK = 0.05
+# What the recording shows is compared with the process's own times within `rig.server.dating_error`: 50 ms
+# where the monitor is read at low latency (speech_start is PortAudio's estimate of when a sample reaches the
+# sink; measured, recorded onsets land within 30 ms of it), the sink's 2 s blocks on PulseAudio's defaults.
+# The start-up, pause and resume scenario runs on every server, so the tight bounds are checked where they
+# can be measured and the default server is checked for everything else.
 PAUSE_BOUND = 0.1  # the bound from the decision to silence
 
 
@@ -51,8 +54,9 @@ def test_start_hear_the_intro_and_safety_notes_say_ready_and_the_first_exercise_
     prompt = run.events.wait_for(saying("Say ready when you are set."))
     prompt_done = run.events.wait_for(kind("speech_done", id=prompt["id"]))["t"]
     recording = rig.monitor.recording(run.launched_at)
-    assert onset(recording, run.launched_at) == pytest.approx(intro_heard, abs=RECORDING_SLACK)
-    intro_spans = [span for span in recording.audible_spans() if intro_heard - 0.1 < span[0] < prompt_done]
+    assert onset(recording, run.launched_at) == pytest.approx(intro_heard, abs=rig.server.dating_error)
+    slack = rig.server.dating_error
+    intro_spans = [span for span in recording.audible_spans() if intro_heard - 0.1 - slack < span[0] < prompt_done]
     assert sum(end - start for start, end in intro_spans) > 3.0  # several seconds of the intro were heard
 
     spoken, decision = talk.command("ready")
@@ -61,13 +65,15 @@ def test_start_hear_the_intro_and_safety_notes_say_ready_and_the_first_exercise_
     exercise_heard = run.events.audible(exercise)
     assert exercise_heard > spoken.end
     recording = rig.monitor.record_until_quiet(spoken.end, timeout=3.0)
-    assert audible_share(recording, exercise_heard + 0.15, exercise_heard + 1.5) > 0.3  # past the chirp: words
+    assert audible_seconds(recording, exercise_heard + 0.15 - slack, exercise_heard + 1.5 + slack) > 0.4  # words
     assert run.events.find(kind("state", phase="opening", part=1), decision["t"]) is not None
 
 
+@pytest.mark.parametrize("server", list(Server))
 def test_pause_silences_the_player_nothing_is_said_while_paused_and_resume_keeps_the_time_left(
     rig: PulseRig, voice: Voice, launch: Launch
 ) -> None:
+    slack = rig.server.dating_error
     run, talk = started(launch, voice)
     instruction = run.events.wait_for(saying("Toe pull. Loop the towel"))
     wait_until(run.events.audible(instruction) + 1.5)
@@ -78,12 +84,13 @@ def test_pause_silences_the_player_nothing_is_said_while_paused_and_resume_keeps
     reply = run.events.wait_for(saying("Paused."), decision["t"])
     reply_heard = run.events.audible(reply)
     wait_until(reply_heard + 0.5)
-    recording = rig.monitor.recording(decision["t"] - 1.5)
-    phrases = cached_speech(run)
-    assert matching_until(recording, *phrases, playing_at=decision["t"] - 0.5) > decision["t"] - 0.05  # talking
-    words_stopped = matching_until(recording, *phrases, playing_at=decision["t"])
-    print(f"instruction heard until {words_stopped - decision['t']:+.3f} s after the pause decision")
-    assert words_stopped - decision["t"] < PAUSE_BOUND + RECORDING_SLACK
+    if slack <= PAUSE_BOUND:  # the cut is timed where the recording can date it: PulseAudio's defaults cannot
+        recording = rig.monitor.recording(decision["t"] - 1.5)
+        phrases = cached_speech(run)
+        assert matching_until(recording, *phrases, playing_at=decision["t"] - 0.5) > decision["t"] - slack  # talking
+        words_stopped = matching_until(recording, *phrases, playing_at=decision["t"])
+        print(f"instruction heard until {words_stopped - decision['t']:+.3f} s after the pause decision")
+        assert words_stopped - decision["t"] < PAUSE_BOUND + slack
 
     paused_quiet_from = talk.when_quiet(reply["t"])
     _, asked = talk.command("time")
@@ -93,7 +100,7 @@ def test_pause_silences_the_player_nothing_is_said_while_paused_and_resume_keeps
     _, resumed = talk.command("resume")
     recording = rig.monitor.recording(paused_quiet_from)
     for quiet_from, quiet_to in ((paused_quiet_from, asked["t"]), (status_done, resumed["t"])):
-        assert audible_share(recording, quiet_from + RECORDING_SLACK, quiet_to) == 0, "something was said while paused"
+        assert audible_share(recording, quiet_from + slack, quiet_to) == 0, "something was said while paused"
 
     timing = run.events.wait_for(kind("state", phase="timing", part=1), resumed["t"])
     wait_until(timing["t"] + 2.0)
@@ -106,7 +113,7 @@ def test_pause_silences_the_player_nothing_is_said_while_paused_and_resume_keeps
     assert release["t"] - timing_again["t"] == pytest.approx(time_left, abs=0.05)
     release_heard = run.events.audible(release)
     recording = rig.monitor.record_until_quiet(release["t"] - 0.1, timeout=5.0)
-    assert onset(recording, release["t"] - 0.01) == pytest.approx(release_heard, abs=RECORDING_SLACK)
+    assert onset(recording, release["t"] - 0.01 - slack) == pytest.approx(release_heard, abs=slack)
 
 
 def test_next_back_repeat_skip_and_how_long_work_with_the_player_heard_by_its_own_microphone(
@@ -126,7 +133,8 @@ def test_next_back_repeat_skip_and_how_long_work_with_the_player_heard_by_its_ow
         answer_heard = run.events.audible(answer)
         assert answer_heard > spoken.end
         recording = rig.monitor.record_until_quiet(spoken.end, timeout=4.0)
-        assert audible_share(recording, answer_heard + 0.15, answer_heard + 0.6) > 0.5
+        slack = rig.server.dating_error
+        assert audible_seconds(recording, answer_heard + 0.15 - slack, answer_heard + 0.6 + slack) > 0.2
         return decision
 
     # Each command early in a 10 s hold, so that the hold does not end (and the player talk) meanwhile.
@@ -193,11 +201,13 @@ def test_a_microphone_that_goes_away_is_announced_the_routine_goes_on_and_voice_
     talk.when_quiet(timing["t"])
     rig.unplug_microphone()
     lost = run.events.wait_for(kind("device", device="microphone", available=False), timing["t"], timeout=6)
-    assert "microphone" in lost["message"] and lost["message"] in run.lines  # shown, and spoken:
+    assert "microphone" in lost["message"]
+    run.wait_for_line(lost["message"])  # shown, and spoken:
     notice = run.events.wait_for(kind("say", text=lost["message"]), lost["t"])  # said under the engine's priorities
     lost_heard = run.events.wait_for(kind("speech_start", id=notice["id"]), lost["t"])["t"]
     recording = rig.monitor.record_until_quiet(lost_heard - 0.1, timeout=6.0)
-    assert audible_share(recording, lost_heard, lost_heard + 1.0) > 0.3
+    slack = rig.server.dating_error
+    assert audible_seconds(recording, lost_heard - slack, lost_heard + 1.0 + slack) > 0.3
     release = run.events.wait_for(saying("Release."), timing["t"])  # the hold went on, on time
     assert release["t"] - timing["t"] == pytest.approx(10.0, abs=0.1)
     next_hold = run.events.wait_for(kind("state", phase="timing", part=2), release["t"])

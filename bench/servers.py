@@ -1,0 +1,100 @@
+"""Start-up on the sound servers people run: does the sound keep working, and how soon is the first word heard?
+
+    .venv/bin/python bench/servers.py [--starts 20] [--seconds 8] [--routine heel-spur]
+
+For each server (PulseAudio with its defaults, PulseAudio held at low latency, PipeWire as Debian desktops
+run it), `voiceguide ROUTINE` is started `--starts` times in a row, each run left going for `--seconds`
+(longer than the output's stuck limit, so a false alarm would show), then interrupted. Per server it prints:
+
+- false alarms: runs whose output was declared dead ("stopped" notices in the event log) although the
+  server was fine all along (target: zero);
+- audible: runs in which speech was recorded from the speaker's monitor (target: all);
+- first word: seconds from launching the process to its first audible sample (target: within 1 s).
+
+How the first word is dated: on PipeWire and the low-latency PulseAudio, by a recorder of the monitor at
+10 ms latency. On PulseAudio with its defaults that recorder would pull the sink to low latency and hide
+what a default server does, so its own default-latency recording is used: each chunk arrives after its
+samples were played, so the time is an upper bound (at most one chunk, up to 2 s, late).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.audio.rig import MonitorRecorder, PulseRig, Server  # noqa: E402
+from tests.e2e.harness import subprocess_env  # noqa: E402
+
+VOICEGUIDE = [sys.executable, "-m", "voiceguide"]
+THRESHOLD_DB = -45.0
+
+
+def first_sound(recorder: MonitorRecorder, since: float) -> float | None:
+    spans = recorder.recording(since).audible_spans(THRESHOLD_DB)
+    return spans[0][0] if spans else None
+
+
+def one_start(rig: PulseRig, recorder: MonitorRecorder, routine: str, folder: Path, seconds: float) -> dict:
+    events = folder / "events.jsonl"
+    env = subprocess_env(rig.env, folder / "home")
+    launched = time.monotonic()
+    process = subprocess.Popen([*VOICEGUIDE, routine, "--no-history", "--events", str(events)], env=env, cwd=ROOT,
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(seconds)
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=15)
+    time.sleep(2.5)  # the last chunks of a default-latency recording
+    logged = [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
+    stopped = [e for e in logged if e["event"] == "device" and e["device"] == "speaker" and not e["available"]]
+    heard = first_sound(recorder, launched)
+    return {"false_alarm": bool(stopped), "first_word": None if heard is None else round(float(heard - launched), 3)}
+
+
+def bench_server(server: Server, starts: int, seconds: float, routine: str) -> dict:
+    results = []
+    with tempfile.TemporaryDirectory() as folder, PulseRig(Path(folder) / "server", server=server) as rig:
+        precise = server is not Server.PULSEAUDIO
+        recorder = MonitorRecorder(rig.env, latency_msec=10) if precise else rig.monitor
+        if precise:
+            recorder.wait_for_audio()
+        for number in range(starts):
+            results.append(one_start(rig, recorder, routine, Path(folder) / f"run{number}", seconds))
+            print(f"  {server} run {number + 1}: {results[-1]}", file=sys.stderr, flush=True)
+        if precise:
+            recorder.close()
+    words = [r["first_word"] for r in results if r["first_word"] is not None]
+    return {
+        "server": str(server),
+        "runs": len(results),
+        "false_alarms": sum(r["false_alarm"] for r in results),
+        "audible": len(words),
+        "first_word_median": round(float(np.median(words)), 3) if words else None,
+        "first_word_max": round(max(words), 3) if words else None,
+        "within_1s": sum(w <= 1.0 for w in words),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--starts", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--routine", default="heel-spur")
+    parser.add_argument("--server", choices=[str(s) for s in Server], action="append")
+    options = parser.parse_args()
+    for server in options.server or list(Server):
+        print(json.dumps(bench_server(Server(server), options.starts, options.seconds, options.routine)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
