@@ -17,6 +17,8 @@ case "${1:-}" in
 esac
 
 packages=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox)
+# The tests also run PipeWire as Debian desktops do (not pipewire-alsa: it would take over ALSA's default device).
+[ "${1:-}" = "--test" ] && packages+=(pipewire pipewire-pulse wireplumber dbus-daemon)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
