@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.engine import estimated_speech_seconds
+from voiceguide.plan import estimated_speech_seconds
 
 DATA = Path(__file__).parent / "data"
 
@@ -84,23 +84,23 @@ def test_schema_is_json_schema_of_the_format():
 
 
 def test_preview_prints_a_timed_transcript_and_the_total():
-    result = voiceguide(str(DATA / "tiny.yaml"), "--preview", "--no-checkin")
+    result = voiceguide(str(DATA / "tiny.yaml"), "--preview", "--no-checkin", "--intro", "full")
     lines = result.stdout.splitlines()
-    assert lines[0] == "[00:00] Tiny. One short hold."
+    assert lines[0] == "[00:00] Tiny. Say next to skip this introduction. One short hold."
     assert lines[-1].startswith("Total: 00:")
     assert all(line.startswith(("[", "Total", "(you say")) for line in lines[:-1])
 
 
 def test_text_mode_runs_in_real_time_driven_by_piped_lines(tmp_path):
     events = tmp_path / "events.jsonl"
-    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--no-checkin", "--events", str(events),
-                        stdin="ready\n")
+    result = voiceguide(str(DATA / "tiny.yaml"), "--text", "--keys-only", "--no-checkin", "--intro", "full",
+                        "--events", str(events), stdin="ready\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "Tiny. One short hold."
+    assert lines[0] == "Tiny. Say next to skip this introduction. One short hold."
     opening = lines.index("Toe pull. Pull your toes. Hold for 2 seconds.")
     assert lines[opening + 1:opening + 2] == ["Begin."]
-    assert lines[-1] == "That is the whole routine. Well done."
+    assert lines[-1] == "Done."  # the routine's own closing words, said once
     said = {event["text"]: event["t"] for event in map(json.loads, events.read_text().splitlines())
             if event["event"] == "say"}
     # the reader gets the time the voice would take before the hold begins, and the hold its full time
@@ -211,5 +211,5 @@ def test_a_damaged_history_is_set_aside_and_the_routine_still_runs(tmp_path):
     assert "renamed to history.sqlite3.corrupt-" in result.stdout.splitlines()[0]
     (aside,) = tmp_path.glob("history.sqlite3.corrupt-*")
     assert aside.read_bytes() == b"this is not a database" * 100
-    assert "That is the whole routine. Well done." in result.stdout
+    assert result.stdout.splitlines()[-1] == "Done."
     assert "  tiny  " in voiceguide("history", "--history", str(database)).stdout

@@ -53,22 +53,22 @@ def show(lines: list[str]) -> str:
 
 def test_every_command_through_a_hold_gives_this_exact_transcript():
     """Opening speech is estimated at 0.3 s + 160 words a minute; holds start when their opening ends."""
-    script = [(9.0, C.READY), (17.0, C.PAUSE), (20.0, C.TIME), (30.0, C.RESUME), (45.0, C.REPEAT),
-              (52.0, C.BACK), (56.0, C.NEXT), (60.0, C.SKIP), (62.0, C.QUIT), (64.0, C.YES)]
+    script = [(9.0, C.READY), (17.0, C.PAUSE), (20.0, C.TIME), (30.0, C.RESUME), (52.0, C.REPEAT),
+              (59.0, C.BACK), (61.0, C.BACK), (63.0, C.NEXT), (66.0, C.SKIP), (68.0, C.QUIT), (70.0, C.YES)]
     lines, history, outcome = run(script, checkins=False)
     assert show(lines) == EXPECTED_COMMANDS_TRANSCRIPT
     assert outcome == "quit"
     assert [entry.kind for entry in history.entries if entry.kind != "command"] == [
-        "part", "pause", "resume", "part", "part", "part", "step", "part", "pause", "quit", "step"]
+        "part", "pause", "resume", "part", "part", "part", "part", "part", "step", "part", "pause", "quit", "step"]
     assert history.entries[6].data == {"paused_seconds": 13.0}
     steps = [e.data for e in history.entries if e.kind == "step"]
-    assert steps == [{"step": 0, "name": "Calf stretch", "outcome": "skipped", "seconds": 38.0},
+    assert steps == [{"step": 0, "name": "Calf stretch", "outcome": "skipped", "seconds": 44.0},
                      {"step": 1, "name": "Raises", "outcome": "stopped", "seconds": 2.0}]
 
 
 EXPECTED_COMMANDS_TRANSCRIPT = """\
-   0.00 Small test. Two short exercises. Stop on sharp pain.
-   3.67 Say ready when you are set.
+   0.00 Small test. Say next to skip this introduction. Two short exercises. Stop on sharp pain.
+   5.92 Say ready when you are set.
    9.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds.
    9.00 <heard>
   13.80 Begin.
@@ -82,39 +82,43 @@ EXPECTED_COMMANDS_TRANSCRIPT = """\
   37.10 3.
   38.10 2.
   39.10 1.
-  40.10 Release. Switch sides.
+  40.10 Release.
   40.10 <switch>
-  40.10 Calf stretch. Right side. Hold for 10 seconds.
-  44.82 Begin.
-  45.00 <silence>
-  45.00 Calf stretch. Lean on the wall. Right side. Hold for 10 seconds.
-  45.00 <heard>
-  51.82 3.
-  52.00 <silence>
-  52.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds.
+  40.10 Switch sides.
+  46.82 Right side. Hold for 10 seconds.
+  49.37 Begin.
+  52.00 Calf stretch. Lean on the wall. Right side. Hold for 10 seconds.
   52.00 <heard>
-  56.00 <silence>
-  56.00 Calf stretch. Right side. Hold for 10 seconds.
-  56.00 <heard>
-  59.30 Begin.
-  60.00 Raises. Rise on your toes. 3 times. Ready, go.
-  60.00 <heard>
-  62.00 <silence>
-  62.00 Do you want to end the session? Say quit again, or yes, to end it. Say resume to carry on.
-  62.00 <heard>
-  64.00 <silence>
-  64.00 Ending the session. Take care.
-  64.00 <heard>"""
+  57.37 2.
+  58.37 1.
+  59.00 <silence>
+  59.00 Switch sides.
+  59.00 <heard>
+  61.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds.
+  61.00 <heard>
+  63.00 <silence>
+  63.00 Switch sides.
+  63.00 <heard>
+  66.00 Raises. Rise on your toes. 3 times. Ready, go.
+  66.00 <heard>
+  68.00 <silence>
+  68.00 Do you want to end the session? Say quit again, or yes, to end it. Say resume to carry on.
+  68.00 <heard>
+  70.00 <silence>
+  70.00 Ending the session. Take care.
+  70.00 <heard>"""
 
 
 def test_plain_run_counts_repetitions_and_finishes():
     lines, history, outcome = run([(9.0, C.READY)], checkins=False)
     assert outcome == "finished"
     said = [line[8:] for line in lines]
-    assert said[-3:] == ["All done.", "<finish>", "That is the whole routine. Well done."]
+    assert said[-2:] == ["All done.", "<finish>"]  # the routine's own closing words, and no second ones
     assert [text for text in said if text.startswith(("Up", "And down"))] == [
         "Up.", "And down, 1.", "Up.", "And down, 2.", "Up.", "And down, 3."]
-    assert said.index("Release. Switch sides.") < said.index("Calf stretch. Right side. Hold for 10 seconds.")
+    release, switch, right = (said.index(text) for text in ("Release.", "Switch sides.", "Right side. Hold for 10 seconds."))
+    assert release < switch < right
+    assert float(lines[right][:7]) - float(lines[switch][:7]) > 5.0  # the routine's switch time to change legs
     assert [e.data["outcome"] for e in history.entries if e.kind == "step"] == ["done", "done", "done"]
 
 
@@ -134,7 +138,7 @@ def test_brief_mode_speaks_short_forms_and_repeat_gives_the_full_one():
 
 
 def test_pain_checkins_and_it_hurts():
-    script = [(5.0, 7), (20.0, C.READY), (30.0, C.PAIN), (35.0, C.SKIP), (60.0, 3)]
+    script = [(7.0, 7), (20.0, C.READY), (30.0, C.PAIN), (35.0, C.SKIP), (60.0, 3)]
     lines, history, outcome = run(script, pain_limit=5)
     said = [line[8:] for line in lines if not line.endswith(">")]
     assert said[1] == "Before we start: how is your pain, from zero to ten?"
@@ -229,10 +233,20 @@ def test_safety_reads_the_routine_s_safety_notes_at_any_time():
 
 
 def test_without_a_microphone_every_ready_prompt_names_the_enter_key():
-    lines, _, _ = run([(12.0, C.QUIT), (13.0, C.QUIT)], READY_STEPS, checkins=False, listening=False)
+    lines, _, _ = run([(12.0, C.QUIT), (13.0, C.QUIT)], SMALL, checkins=False, listening=False)
     assert "Say ready, or press Enter, when you are set." in [line[8:] for line in lines]
-    lines, _, _ = run([(4.0, C.READY), (12.0, C.QUIT), (13.0, C.QUIT)], READY_STEPS, checkins=False, listening=False)
+    lines, _, _ = run([(12.0, C.QUIT), (13.0, C.QUIT)], READY_STEPS, checkins=False, listening=False)
     assert "Sit down. Say ready when you are settled. Or press Enter." in [line[8:] for line in lines]
+
+
+def test_an_introduction_followed_by_a_ready_step_waits_for_ready_once():
+    lines, _, _ = run([(8.0, 2), (16.0, C.READY), (30.0, 1)], READY_STEPS)
+    said = [line[8:] for line in lines if not line.endswith(">")]
+    assert said[:4] == ["R. Say next to skip this introduction. S. Stop on sharp pain. Keep breathing.",
+                        "Before we start: how is your pain, from zero to ten?", "Thank you.",
+                        "Sit down. Say ready when you are settled."]
+    assert "Say ready when you are set." not in said
+    assert said[4] == "Hold. Hold it. Hold for 2 seconds."
 
 
 def test_a_lost_microphone_is_said_by_the_engine_and_its_prompts_then_name_the_enter_key():
@@ -289,3 +303,11 @@ def test_a_korean_routine_is_spoken_entirely_in_korean():
     assert "30초 동안 유지하세요." in " ".join(said)
     english_words = [word for text in said for word in re.findall(r"[A-Za-z]{2,}", text) if word != "Enter"]
     assert english_words == []  # key names (n, p, Enter) are the only Latin letters
+
+
+def test_ready_or_enter_at_the_pain_question_says_how_to_answer_it():
+    lines, history, _ = run([(8.0, C.READY), (10.0, 4), (16.0, C.QUIT), (17.0, C.QUIT)])
+    said = [line[8:] for line in lines if not line.endswith(">")]
+    assert said[1:4] == ["Before we start: how is your pain, from zero to ten?",
+                         "Please give a number from zero to ten, or say skip.", "Thank you. Say ready when you are set."]
+    assert [e.data for e in history.entries if e.kind == "pain"] == [{"phase": "before", "level": 4}]

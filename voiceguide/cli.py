@@ -17,7 +17,7 @@ from voiceguide import __version__
 from voiceguide.commands import HELP_LINES, key_for
 from voiceguide.console import clock_stamp
 from voiceguide.exit_codes import ExitCode
-from voiceguide.plan import CueMode
+from voiceguide.plan import CueMode, Intro
 from voiceguide.routine import Routine, RoutineError, json_schema, load_routine
 from voiceguide.settings import RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN
 
@@ -77,6 +77,9 @@ def _run_parser() -> argparse.ArgumentParser:
                       help="run on a simulated clock at once and print the timed transcript and total duration")
     mode.add_argument("--text", action="store_true", help="run in real time as plain text lines, without audio")
     parser.add_argument("--brief", action="store_true", help="speak the short form of each instruction")
+    parser.add_argument("--intro", choices=[intro.value for intro in Intro],
+                        help="the full introduction and safety notes, or the short start of later sessions "
+                             "(default: full the first time a routine is played, short after that)")
     parser.add_argument("--no-checkin", dest="checkins", action="store_false",
                         help="do not ask about pain before and after the routine")
     parser.add_argument("--cues", choices=[mode.value for mode in CueMode], default=CueMode.SPEECH.value,
@@ -342,11 +345,12 @@ def _run(options: argparse.Namespace) -> ExitCode:
         routine = _load(options.routine)
     except RoutineError as error:
         return _problem_exit(error)
-    config = _session_config(options)
+    config = _session_config(options, routine)
     if options.preview:
         from voiceguide.preview import preview
 
-        result = preview(routine, brief=config.brief, checkins=config.checkins, cue_mode=config.cue_mode)
+        result = preview(routine, brief=config.brief, checkins=config.checkins, cue_mode=config.cue_mode,
+                         intro=config.intro)
         sys.stdout.write(result.transcript)
         print(f"Total: {clock_stamp(result.total_seconds)[1:-1]} ({result.total_seconds:.0f} seconds)")
         return ExitCode.OK
@@ -359,11 +363,15 @@ def _run(options: argparse.Namespace) -> ExitCode:
         return ExitCode.USAGE
 
 
-def _session_config(options: argparse.Namespace) -> SessionConfig:
+def _session_config(options: argparse.Namespace, routine: Routine) -> SessionConfig:
     """The run's arguments as a typed, frozen config: nothing past this point sees argparse."""
+    from voiceguide.history import played_before
     from voiceguide.session import SessionConfig
 
+    intro = Intro(options.intro) if options.intro else (
+        Intro.SHORT if played_before(routine.name, options.history_file) else Intro.FULL)
     return SessionConfig(
+        intro=intro,
         brief=options.brief, checkins=options.checkins, cue_mode=CueMode(options.cues), text=options.text,
         events=options.events, resume=options.resume, history_file=options.history_file,
         record_history=options.record_history, voice=options.voice, rate=options.rate, volume=options.volume,

@@ -60,12 +60,11 @@ from voiceguide.messages import (
     StateChanged,
     VoiceSetting,
 )
-from voiceguide.plan import INTRO_STEP, Part, PartKind, Scheduled
+from voiceguide.plan import INTRO_STEP, PartKind, Scheduled, estimated_part_seconds
 from voiceguide.routine import Routine
 from voiceguide.wording import Line, wording
 
 QUIT_CONFIRM_SECONDS = 10.0
-SPEECH_WORDS_PER_SECOND = 160 / 60
 MICROPHONE = "microphone"
 
 TRANSITIONS: Mapping[Phase, frozenset[Phase]] = MappingProxyType({
@@ -74,7 +73,8 @@ TRANSITIONS: Mapping[Phase, frozenset[Phase]] = MappingProxyType({
     Phase.RESUMING: frozenset({Phase.OPENING, Phase.TIMING, Phase.CHECKIN, Phase.CLOSING}),
     Phase.TIMING: frozenset({Phase.OPENING, Phase.RESUMING, Phase.CHECKIN, Phase.CLOSING}),
     Phase.WAITING: frozenset({Phase.OPENING, Phase.CHECKIN, Phase.CLOSING}),
-    Phase.CHECKIN: frozenset({Phase.WAITING, Phase.CLOSING}),
+    # The "before" answer leads straight into a first ready step when there is one.
+    Phase.CHECKIN: frozenset({Phase.OPENING, Phase.WAITING, Phase.CLOSING}),
     Phase.CLOSING: frozenset({Phase.FINISHED}),
     Phase.FINISHED: frozenset(),
 })  # fmt: skip
@@ -110,15 +110,6 @@ def engine_options(routine: Routine, **choices: Any) -> EngineOptions:
 
 class IllegalEvent(Exception):
     """An event that cannot happen in the engine's current state."""
-
-
-def estimated_speech_seconds(text: str) -> float:
-    """A speaking-time estimate at the default rate, for status answers and simulated speech."""
-    return 0.3 + len(text.split()) / SPEECH_WORDS_PER_SECOND
-
-
-def estimated_part_seconds(part: Part) -> float:
-    return estimated_speech_seconds(part.opening) + part.duration
 
 
 class _Utterances:
@@ -276,6 +267,8 @@ class Engine:
         elif self._before_checkin_due():
             self._asked_before = True
             self._ask_pain(PainPhase.BEFORE, self._words(Line.PAIN_QUESTION_BEFORE))
+        elif part.step == INTRO_STEP and self._leads_into_ready():
+            self._move_to(self._first_part())
         else:
             if part.step == INTRO_STEP:
                 self._say(self._ready_prompt(), Priority.INSTRUCTION)
@@ -320,6 +313,15 @@ class Engine:
             self._deadline = None
             self._part_completed()
 
+    def _first_part(self) -> int:
+        """Where the routine starts after the introduction, part 0 (later for --resume)."""
+        return min(max(self.options.start_part, 1), len(self.parts))
+
+    def _leads_into_ready(self) -> bool:
+        """The introduction goes straight on to a ready step, whose wait for "ready" is then the only one."""
+        start = self._first_part()
+        return start < len(self.parts) and self.parts[start].kind is PartKind.READY
+
     def _last_of_step(self) -> bool:
         return self.index + 1 >= len(self.parts) or self.parts[self.index + 1].step != self.part.step
 
@@ -357,11 +359,16 @@ class Engine:
         self._deadline = None
         self._out.append(RoutineCompleted())
         self._out.append(Cue(Earcon.FINISH))
-        done = self._words(Line.ROUTINE_DONE)
+        # A routine that ends with its own closing words has said goodbye; the engine's are for the others.
+        done = "" if self.parts[-1].kind is PartKind.SAY else self._words(Line.ROUTINE_DONE)
         if self.options.checkins:
-            self._ask_pain(PainPhase.AFTER, f"{done} {self._words(Line.PAIN_QUESTION)}")
-        else:
+            self._ask_pain(PainPhase.AFTER, f"{done} {self._words(Line.PAIN_QUESTION)}".strip())
+        elif done:
             self._close(done, Outcome.FINISHED, Priority.INSTRUCTION)  # after "Release."
+        else:
+            self._closing_outcome = Outcome.FINISHED
+            self._enter(Phase.CLOSING)
+            self._finish()
 
     def _close(self, words: str, outcome: Outcome, priority: Priority = Priority.URGENT) -> None:
         """The last words; nothing may cut them but pause or stop, which end the session at once."""
@@ -547,11 +554,12 @@ class Engine:
             self._resume()
         elif self._before_checkin_due():
             self._skip_to_checkin()
+        elif self.phase is Phase.CHECKIN:  # Enter at the pain question: say how to answer, never skip it unheard
+            self._say(self._words(Line.PAIN_ANSWER_HINT), Priority.URGENT)
         elif self.phase is Phase.WAITING or (self.phase is Phase.OPENING and self.part.kind is PartKind.READY):
             if self.phase is Phase.OPENING and self.part.step != INTRO_STEP:
                 self._out.append(PartCompleted(self.part.step, self._last_of_step()))
-            start = max(self.options.start_part, self.index + 1) if self.part.step == INTRO_STEP else self.index + 1
-            self._go(min(start, len(self.parts)))
+            self._go(self._first_part() if self.part.step == INTRO_STEP else self.index + 1)
 
     def _pain(self) -> None:
         words = self._words
@@ -599,6 +607,10 @@ class Engine:
             advice = f"{thanks} {words(Line.PAIN_ABOVE_LIMIT, level=level, advice=words(Line.PAIN_ADVICE))}"
             if not self._listening:
                 advice = f"{advice} {words(Line.PRESS_ENTER)}"
+        elif self._leads_into_ready():
+            self._say(thanks, Priority.INSTRUCTION)
+            self._move_to(self._first_part())
+            return
         else:
             advice = f"{thanks} {self._ready_prompt()}"
         self._enter(Phase.WAITING)

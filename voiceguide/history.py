@@ -102,6 +102,19 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("voiceguide")) / "history.sqlite3"
 
 
+def played_before(routine: str, path: Path | None = None) -> bool:
+    """Whether the history holds a session of `routine`. Only reads: a missing or unreadable file is a no."""
+    path = default_path() if path is None else path
+    if not path.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            found = connection.execute("SELECT 1 FROM sessions WHERE routine = ? LIMIT 1", (routine,)).fetchone()
+    except sqlite3.Error:
+        return False
+    return found is not None
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -7,6 +7,7 @@ pause only has to store the time left), and what is said when it closes. Pure da
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,6 +18,15 @@ from voiceguide.wording import Line, Wording, wording
 
 INTRO_STEP = -1
 _FINISH_WORDS = {"hold": Line.RELEASE, "timed": Line.TIME_IS_UP, "reps": Line.REPS_DONE}
+_CUE_EVERY = 3  # a cue written once for an exercise is said in its first part, then in every third one
+SPEECH_WORDS_PER_SECOND = 160 / 60
+
+
+class Intro(StrEnum):
+    """How a session begins: the whole introduction the first time, a short one once the routine is known."""
+
+    FULL = "full"
+    SHORT = "short"
 
 
 class CueMode(StrEnum):
@@ -65,28 +75,56 @@ def seconds_phrase(seconds: float, language: str = "en") -> str:
     return wording(language).duration(seconds)
 
 
-def build_plan(routine: Routine, cue_mode: CueMode = CueMode.SPEECH) -> tuple[Part, ...]:
-    """Every part of the routine in order, starting with the introduction, worded in its language."""
+def estimated_speech_seconds(text: str) -> float:
+    """A speaking-time estimate at the default rate, for status answers and simulated speech."""
+    return 0.3 + len(text.split()) / SPEECH_WORDS_PER_SECOND
+
+
+def estimated_part_seconds(part: Part) -> float:
+    """The part's time and the words said around it (its opening, "Begin." and its closing)."""
+    said = [text for text in (part.opening, part.go, part.closing) if text]
+    return sum(estimated_speech_seconds(text) for text in said) + part.duration
+
+
+def build_plan(routine: Routine, cue_mode: CueMode = CueMode.SPEECH, intro: Intro = Intro.FULL) -> tuple[Part, ...]:
+    """Every part of the routine in order, starting with the introduction, worded in its language.
+
+    With `Intro.SHORT` (the routine was played before) the introduction is a few sentences and the
+    setting-up instructions of ready steps come in their short form; "repeat" still gives them in full.
+    """
     words = wording(routine.language)
-    parts = [_introduction(routine, words)]
-    for index, step in enumerate(routine.steps):
-        parts.extend(_step_parts(routine, words, index, step, cue_mode))
-    return tuple(parts)
+    steps = [part for index, step in enumerate(routine.steps)
+             for part in _step_parts(routine, words, index, step, cue_mode, intro)]
+    return (_introduction(routine, words, intro, steps), *steps)
 
 
-def _introduction(routine: Routine, words: Wording) -> Part:
-    sentences = [f"{routine.title}.", routine.summary]
+def _introduction(routine: Routine, words: Wording, intro: Intro, steps: list[Part]) -> Part:
+    sentences = [f"{routine.title}.", words(Line.SKIP_INTRODUCTION), routine.summary]
     if routine.equipment:
         sentences.append(words(Line.NEED, items=words.listing(routine.equipment)))
     full = " ".join([*sentences, *routine.safety])
-    brief = " ".join([f"{routine.title}.", *routine.safety])  # safety is never shortened away
+    if intro is Intro.SHORT:
+        minutes = max(1, round(sum(estimated_part_seconds(part) for part in steps) / 60))
+        short = words(Line.SHORT_INTRODUCTION, title=routine.title, minutes=words.duration(60 * minutes),
+                      safety=_safety_sentence(routine))
+        opening = brief = " ".join(short.split())
+    else:
+        opening = full
+        brief = " ".join([f"{routine.title}.", words(Line.SKIP_INTRODUCTION), *routine.safety])  # never shortened away
     name = words(Line.INTRODUCTION)
-    return Part(INTRO_STEP, name, name, PartKind.READY, full, brief, full)
+    return Part(INTRO_STEP, name, name, PartKind.READY, opening, brief, full)
 
 
-def _step_parts(routine: Routine, words: Wording, index: int, step, cue_mode: CueMode) -> list[Part]:
+def _safety_sentence(routine: Routine) -> str:
+    """The routine's one sentence of safety, else the first sentence of its safety notes."""
+    if routine.safety_brief or not routine.safety:
+        return routine.safety_brief or ""
+    return re.split(r"(?<=[.!?])\s+", routine.safety[0], maxsplit=1)[0]
+
+
+def _step_parts(routine: Routine, words: Wording, index: int, step, cue_mode: CueMode, intro: Intro) -> list[Part]:
     if isinstance(step, SayStep | ReadyStep):
-        return [_spoken_part(words, index, step)]
+        return [_spoken_part(words, index, step, known=intro is Intro.SHORT)]
     if isinstance(step, RestStep):
         duration = step.duration or routine.defaults.rest
         opening = f"{step.text} {words.duration(duration)}."
@@ -94,15 +132,19 @@ def _step_parts(routine: Routine, words: Wording, index: int, step, cue_mode: Cu
     return _exercise_parts(routine, words, index, step, cue_mode)
 
 
-def _spoken_part(words: Wording, index: int, step: SayStep | ReadyStep) -> Part:
+def _spoken_part(words: Wording, index: int, step: SayStep | ReadyStep, *, known: bool) -> Part:
+    """A say or ready step; `known`: a later session, where setting up is said in its short form."""
     kind = PartKind.READY if isinstance(step, ReadyStep) else PartKind.SAY
     title = f"{step.name}. " if step.name else ""
-    says_ready = PHRASES.get(words.language, PHRASES["en"])[Command.READY][0] in step.text.lower()
-    suffix = f" {words(Line.READY_PROMPT)}" if kind is PartKind.READY and not says_ready else ""
-    full = f"{title}{step.text}{suffix}"
-    brief = f"{title}{step.brief or step.text}{suffix}"
+    ready_word = PHRASES.get(words.language, PHRASES["en"])[Command.READY][0]
+
+    def worded(text: str) -> str:
+        says_ready = ready_word in text.lower()
+        return f"{title}{text} {words(Line.READY_PROMPT)}" if kind is PartKind.READY and not says_ready else title + text
+
+    full, brief = worded(step.text), worded(step.brief or step.text)
     name = step.name or words(Line.GET_READY if kind is PartKind.READY else Line.INSTRUCTION)
-    return Part(index, name, name, kind, full, brief, full)
+    return Part(index, name, name, kind, brief if known and kind is PartKind.READY else full, brief, full)
 
 
 def _rest_part(words: Wording, index: int, exercise: str, opening: str, duration: float, cue_mode: CueMode) -> Part:
@@ -123,10 +165,13 @@ def _rest_part(words: Wording, index: int, exercise: str, opening: str, duration
 def _exercise_parts(
     routine: Routine, words: Wording, index: int, step: HoldStep | RepsStep, cue_mode: CueMode
 ) -> list[Part]:
+    """Each set and side of an exercise. Its name is said once, in the first part; its cues in the first
+    part and then only every third one; between the sides, `switch` seconds to change position."""
     sets = step.sets or routine.defaults.sets
     rest = step.rest or routine.defaults.rest
+    switch = step.switch or routine.defaults.switch
     sides = [step.first_side, "right" if step.first_side == "left" else "left"] if step.sides else [None]
-    timing, go, duration, schedule = _timing(routine, words, step, cue_mode)
+    timing, go, duration, cues, countdown = _timing(routine, words, step, cue_mode)
     finish = step.finish if isinstance(step, HoldStep) and step.finish else words(_FINISH_WORDS[step.kind])
     side_words = {"left": words(Line.LEFT), "right": words(Line.RIGHT)}
     parts: list[Part] = []
@@ -135,11 +180,13 @@ def _exercise_parts(
             resting = words(Line.REST_FOR, time=words.duration(rest))
             parts.append(_rest_part(words, index, step.name, resting, rest, cue_mode))
         for side_number, side in enumerate(sides):
+            if side_number:
+                parts.append(_switch_part(words, index, step.name, switch))
             where = [words(Line.SET_OF, number=set_number, sets=sets)] if sets > 1 else []
             where += [words(Line.SIDE, side=side_words[side])] if side else []
             where_text = ", ".join(where)
             announce = f"{where_text[0].upper()}{where_text[1:]}. " if where_text else ""
-            first = set_number == 1 and side_number == 0
+            number = (set_number - 1) * len(sides) + side_number
             full = f"{step.name}. {step.text} {announce}{timing}"
             brief = f"{step.name}. {step.brief + ' ' if step.brief else ''}{announce}{timing}"
             switching = side_number + 1 < len(sides)
@@ -149,24 +196,33 @@ def _exercise_parts(
                     exercise=step.name,
                     label=", ".join([step.name, *where]),
                     kind=PartKind.TIMED,
-                    opening=full if first else f"{step.name}. {announce}{timing}",
-                    opening_brief=brief if first else f"{announce}{timing}",
+                    opening=full if number == 0 else f"{announce}{timing}",
+                    opening_brief=brief if number == 0 else f"{announce}{timing}",
                     full_text=full,
                     duration=duration,
                     go=go,
-                    schedule=schedule,
-                    closing=f"{finish} {words(Line.SWITCH_SIDES)}" if switching else finish,
+                    schedule=tuple(sorted([*cues, *countdown], key=lambda item: -item.remaining))
+                    if number % _CUE_EVERY == 0 else countdown,
+                    closing=finish,
                     closing_earcon=Earcon.SWITCH if switching else None,
                 )
             )
     return parts
 
 
+def _switch_part(words: Wording, index: int, exercise: str, seconds: float) -> Part:
+    """Time to change position between the sides, after "Switch sides." (no countdown: it is short)."""
+    switch = words(Line.SWITCH_SIDES)
+    label = f"{exercise}, {words(Line.CHANGING_SIDES)}"
+    return Part(index, exercise, label, PartKind.TIMED, switch, switch, switch, duration=seconds, is_rest=True)
+
+
 def _timing(
     routine: Routine, words: Wording, step: HoldStep | RepsStep, cue_mode: CueMode
-) -> tuple[str, str, float, tuple[Scheduled, ...]]:
+) -> tuple[str, str, float, tuple[Scheduled, ...], tuple[Scheduled, ...]]:
     """What is said just before the time starts, what is said as it starts, the part's length, and what
-    is said during it. Repetitions say "go" in their opening: their first count starts with the time."""
+    is said during it: the routine's cues, and the counting or countdown (each sorted, earliest first).
+    Repetitions say "go" in their opening: their first count starts with the time."""
     if isinstance(step, RepsStep):
         tempo = step.tempo or routine.defaults.tempo
         duration = step.reps * tempo
@@ -175,13 +231,13 @@ def _timing(
             start = duration - (rep - 1) * tempo
             schedule.append(Scheduled(start, f"{step.count[0].capitalize()}.", Priority.TICK))
             schedule.append(Scheduled(start - tempo / 2, f"{step.count[1].capitalize()}, {rep}.", Priority.TICK))
-        return words(Line.REPS, reps=step.reps), "", duration, tuple(schedule)
+        return words(Line.REPS, reps=step.reps), "", duration, (), tuple(schedule)
     duration = step.duration or routine.defaults.hold
     verb = Line.HOLD_FOR if step.kind == "hold" else Line.GO_ON_FOR
-    cues = [Scheduled(duration - cue.at, cue.say, Priority.INSTRUCTION) for cue in step.cues]
+    cues = tuple(sorted((Scheduled(duration - cue.at, cue.say, Priority.INSTRUCTION) for cue in step.cues),
+                        key=lambda item: -item.remaining))
     countdown = _countdown(words, duration, cue_mode, halfway=True)
-    schedule = sorted([*cues, *countdown], key=lambda item: -item.remaining)
-    return words(verb, time=words.duration(duration)), words(Line.BEGIN), duration, tuple(schedule)
+    return words(verb, time=words.duration(duration)), words(Line.BEGIN), duration, cues, countdown
 
 
 def _countdown(words: Wording, duration: float, cue_mode: CueMode, *, halfway: bool) -> tuple[Scheduled, ...]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from voiceguide.adapters.silent_speaker import SilentSpeaker
 from voiceguide.console import Console
 from voiceguide.engine import Engine, engine_options
-from voiceguide.plan import CueMode, build_plan
+from voiceguide.plan import CueMode, Intro, build_plan
 from voiceguide.player import Player
 from voiceguide.routine import Routine
 from voiceguide.simulation import FakeClock, SimulatedInbox, SimulatedPerson
@@ -21,12 +21,12 @@ class Preview:
 
 
 def preview(routine: Routine, *, brief: bool = False, checkins: bool = True,
-            cue_mode: CueMode = CueMode.SPEECH) -> Preview:
+            cue_mode: CueMode = CueMode.SPEECH, intro: Intro = Intro.FULL) -> Preview:
     clock = FakeClock()
     inbox = SimulatedInbox(clock)
     out = io.StringIO()
     console = Console(out, stamp_from=0.0)
-    engine = Engine(build_plan(routine, cue_mode), engine_options(routine, brief=brief, checkins=checkins))
+    engine = Engine(build_plan(routine, cue_mode, intro), engine_options(routine, brief=brief, checkins=checkins))
     player = Player(engine, clock=clock, inbox=inbox, speaker=SilentSpeaker(clock, inbox), console=console,
                     listener=SimulatedPerson(clock, inbox, console.line))
     player.run()

@@ -15,12 +15,12 @@ from voiceguide.adapters.clock import MonotonicClock, ThreadInbox
 from voiceguide.adapters.keys import KeyReader
 from voiceguide.adapters.silent_speaker import SilentSpeaker
 from voiceguide.console import Console
-from voiceguide.engine import Engine, engine_options, estimated_speech_seconds
+from voiceguide.engine import Engine, engine_options
 from voiceguide.event_log import EventLog
 from voiceguide.exit_codes import ExitCode
 from voiceguide.messages import Earcon, Log, Outcome, Priority, Say, SpeechDone, VoiceSetting
 from voiceguide.own_voice import OwnVoice
-from voiceguide.plan import CueMode, Part, build_plan, spoken_texts
+from voiceguide.plan import CueMode, Intro, Part, build_plan, estimated_speech_seconds, spoken_texts
 from voiceguide.player import Player
 from voiceguide.ports import Speaker
 from voiceguide.routine import Routine
@@ -35,6 +35,7 @@ class SessionConfig:
     """How to run one routine in real time, as the command line asked for it."""
 
     brief: bool = False
+    intro: Intro = Intro.FULL
     checkins: bool = True
     cue_mode: CueMode = CueMode.SPEECH
     text: bool = False  # plain text lines instead of speech
@@ -99,7 +100,7 @@ def run_session(routine: Routine, config: SessionConfig) -> ExitCode:
     inbox = ThreadInbox(clock)
     console = Console(sys.stdout)
     own_voice = OwnVoice()
-    parts = build_plan(routine, config.cue_mode)
+    parts = build_plan(routine, config.cue_mode, config.intro)
     with ExitStack() as resources:
         texts = spoken_texts(parts, config.brief, routine.language)
         speaker = _open_speaker(routine, config, clock, inbox, own_voice, console, texts)

@@ -35,6 +35,9 @@ class Line(StrEnum):
     HALFWAY = "halfway"
     COUNT = "count"
     INTRODUCTION = "introduction"
+    SKIP_INTRODUCTION = "skip_introduction"
+    SHORT_INTRODUCTION = "short_introduction"
+    CHANGING_SIDES = "changing_sides"
     GET_READY = "get_ready"
     INSTRUCTION = "instruction"
     REST = "rest"
@@ -48,6 +51,7 @@ class Line(StrEnum):
     PAIN_CHOICES = "pain_choices"
     PAIN_ABOVE_LIMIT = "pain_above_limit"
     NUMBER_RANGE = "number_range"
+    PAIN_ANSWER_HINT = "pain_answer_hint"
     THANKS = "thanks"
     NO_ANSWER = "no_answer"
     REST_NOW = "rest_now"
@@ -90,6 +94,10 @@ ENGLISH: Mapping[Line, str] = MappingProxyType({
     Line.HALFWAY: "Halfway.",
     Line.COUNT: "{time}.",
     Line.INTRODUCTION: "Introduction",
+    Line.SKIP_INTRODUCTION: "Say next to skip this introduction.",
+    Line.SHORT_INTRODUCTION: "{title}, about {minutes}. {safety} "
+                             "Say next to skip, help for the commands, safety for the safety notes.",
+    Line.CHANGING_SIDES: "changing sides",
     Line.GET_READY: "Get ready",
     Line.INSTRUCTION: "Instruction",
     Line.REST: "Rest",
@@ -104,6 +112,7 @@ ENGLISH: Mapping[Line, str] = MappingProxyType({
     Line.PAIN_ABOVE_LIMIT: "{level} is above moderate pain. {advice} "
                            "You may prefer to rest today; say quit to end, or ready to go on gently.",
     Line.NUMBER_RANGE: "Please give a number from zero to ten.",
+    Line.PAIN_ANSWER_HINT: "Please give a number from zero to ten, or say skip.",
     Line.THANKS: "Thank you.",
     Line.NO_ANSWER: "No answer, that is fine.",
     Line.REST_NOW: "Rest now, and take care.",
@@ -150,6 +159,10 @@ KOREAN: Mapping[Line, str] = MappingProxyType({
     Line.HALFWAY: "절반 지났습니다.",
     Line.COUNT: "{time}.",
     Line.INTRODUCTION: "소개",
+    Line.SKIP_INTRODUCTION: "소개를 건너뛰려면 다음이라고 말하세요.",
+    Line.SHORT_INTRODUCTION: "{title}, 약 {minutes}. {safety} "
+                             "건너뛰려면 다음, 명령은 도움말, 안전 수칙은 안전이라고 말하세요.",
+    Line.CHANGING_SIDES: "반대쪽으로 바꾸는 중",
     Line.GET_READY: "준비",
     Line.INSTRUCTION: "안내",
     Line.REST: "휴식",
@@ -164,6 +177,7 @@ KOREAN: Mapping[Line, str] = MappingProxyType({
     Line.PAIN_ABOVE_LIMIT: "{level}은 중간 정도보다 심한 통증입니다. {advice} "
                            "오늘은 쉬는 것이 좋을 수 있습니다. 끝내려면 종료, 천천히 계속하려면 준비라고 말하세요.",
     Line.NUMBER_RANGE: "0에서 10 사이의 숫자로 말해 주세요.",
+    Line.PAIN_ANSWER_HINT: "0에서 10 사이의 숫자로 말하거나, 넘어가려면 다음이라고 말하세요.",
     Line.THANKS: "감사합니다.",
     Line.NO_ANSWER: "대답하지 않아도 괜찮습니다.",
     Line.REST_NOW: "이제 쉬세요. 몸조심하세요.",

@@ -6,7 +6,7 @@ read out), and a screen reader has time to read each line.
 
 from __future__ import annotations
 
-from voiceguide.engine import estimated_speech_seconds
+from voiceguide.plan import estimated_speech_seconds
 from voiceguide.messages import Earcon, Say, SpeechDone, VoiceSetting
 from voiceguide.ports import Clock, Inbox
 
