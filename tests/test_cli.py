@@ -73,7 +73,7 @@ def test_show_prints_the_routine_as_plain_text():
     result = voiceguide("show", "heel-spur")
     assert result.returncode == 0
     assert result.stdout.startswith("Heel spur exercises\n")
-    assert "Steps:" in result.stdout and "Safety, spoken before the start:" in result.stdout
+    assert "Steps:" in result.stdout and "Safety, spoken before the first session and when you say safety:" in result.stdout
     assert "\x1b[" not in result.stdout
 
 

@@ -3,9 +3,9 @@
 One SQLite file (standard library only). Each event is its own transaction, written as it happens, in
 WAL mode with a full sync, so Ctrl-C, a crash or kill -9 leaves a truthful partial record: a session
 that never got an end is read back as "running" while the process playing it still holds its lock
-file (an flock, which the system drops when that process dies), else as "interrupted". A file that cannot be read, or that a newer
-voiceguide wrote, is renamed aside untouched (with its -wal/-shm files) and a new one is started, so
-the routine always runs. Turning history off means the player simply gets no History at all.
+file (an flock, which the system drops when that process dies), else as "interrupted". A file that
+cannot be read, or that a newer voiceguide wrote, is renamed aside untouched (with its -wal/-shm
+files) and a new one is started, so the routine always runs. Turning history off means the player simply gets no History at all.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def _introduction(routine: Routine, words: Wording, intro: Intro, steps: list[Pa
     if intro is Intro.SHORT:
         minutes = max(1, round(sum(estimated_part_seconds(part) for part in steps) / 60))
         short = words(Line.SHORT_INTRODUCTION, title=routine.title, minutes=words.duration(60 * minutes),
-                      safety=_safety_sentence(routine))
+                      safety=safety_sentence(routine))
         opening = brief = " ".join(short.split())
     else:
         opening = full
@@ -115,7 +115,7 @@ def _introduction(routine: Routine, words: Wording, intro: Intro, steps: list[Pa
     return Part(INTRO_STEP, name, name, PartKind.READY, opening, brief, full)
 
 
-def _safety_sentence(routine: Routine) -> str:
+def safety_sentence(routine: Routine) -> str:
     """The routine's one sentence of safety, else the first sentence of its safety notes."""
     if routine.safety_brief or not routine.safety:
         return routine.safety_brief or ""

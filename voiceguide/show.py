@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voiceguide.plan import seconds_phrase
+from voiceguide.plan import safety_sentence, seconds_phrase
 from voiceguide.routine import ReadyStep, RepsStep, RestStep, Routine, SayStep
 
 
@@ -12,7 +12,9 @@ def describe(routine: Routine) -> str:
         lines.append(f"Source: {routine.source}")
     lines += ["", "Equipment: " + (", ".join(routine.equipment) if routine.equipment else "none")]
     if routine.safety:
-        lines += ["", "Safety, spoken before the start:", *(f"- {note}" for note in routine.safety)]
+        lines += ["", "Safety, spoken before the first session and when you say safety:",
+                  *(f"- {note}" for note in routine.safety),
+                  f"In one sentence, at the start of later sessions: {safety_sentence(routine)}"]
     lines += ["", f"Pain limit: {routine.pain_limit} out of 10", "", "Steps:"]
     for number, step in enumerate(routine.steps, start=1):
         lines.append(f"{number}. {_heading(routine, step)}")
@@ -43,7 +45,8 @@ def _heading(routine: Routine, step) -> str:
         timing = f"{'hold' if step.kind == 'hold' else 'for'} {seconds_phrase(step.duration or routine.defaults.hold)}"
     extras = []
     if step.sides:
-        extras.append(f"each side, {step.first_side} first")
+        switch = seconds_phrase(step.switch or routine.defaults.switch)
+        extras.append(f"each side, {step.first_side} first, {switch} to switch")
     if sets > 1:
         extras.append(f"{sets} sets with {seconds_phrase(step.rest or routine.defaults.rest)} rest between")
     return f"{step.name}: {timing}" + "".join(f", {extra}" for extra in extras)
