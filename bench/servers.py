@@ -9,7 +9,12 @@ run it), `voiceguide ROUTINE` is started `--starts` times in a row, each run lef
 - false alarms: runs whose output was declared dead ("stopped" notices in the event log) although the
   server was fine all along (target: zero);
 - audible: runs in which speech was recorded from the speaker's monitor (target: all);
-- first word: seconds from launching the process to its first audible sample (target: within 1 s).
+- first word: seconds from launching the process to its first audible sample (target: within 1 s); the
+  runs share one user folder, as one person's starts do, so the first start renders every phrase (cold)
+  and the others find them cached;
+- recovery: in one more run the speaker is unloaded 3 s in and loaded again 4 s later: how many times the
+  loss was announced, and the seconds from its return to "The sound is back." and to audible speech.
+  (PipeWire moves a stream whose sink vanished to its dummy output, so there the output never fails.)
 
 How the first word is dated: on PipeWire and the low-latency PulseAudio, by a recorder of the monitor at
 10 ms latency. On PulseAudio with its defaults that recorder would pull the sink to low latency and hide
@@ -45,20 +50,52 @@ def first_sound(recorder: MonitorRecorder, since: float) -> float | None:
     return spans[0][0] if spans else None
 
 
-def one_start(rig: PulseRig, recorder: MonitorRecorder, routine: str, folder: Path, seconds: float) -> dict:
-    events = folder / "events.jsonl"
-    env = subprocess_env(rig.env, folder / "home")
-    launched = time.monotonic()
-    process = subprocess.Popen([*VOICEGUIDE, routine, "--no-history", "--events", str(events)], env=env, cwd=ROOT,
-                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(seconds)
+def launch(rig: PulseRig, routine: str, home: Path, events: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([*VOICEGUIDE, routine, "--no-history", "--events", str(events)],
+                            env=subprocess_env(rig.env, home), cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def speaker_notices(events: Path, available: bool) -> list[dict]:
+    logged = [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
+    return [e for e in logged if e["event"] == "device" and e["device"] == "speaker" and e["available"] == available]
+
+
+def end(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGINT)
     process.wait(timeout=15)
+
+
+def one_start(rig: PulseRig, recorder: MonitorRecorder, routine: str, home: Path, seconds: float) -> dict:
+    events = home.parent / f"events-{time.monotonic_ns()}.jsonl"
+    launched = time.monotonic()
+    process = launch(rig, routine, home, events)
+    time.sleep(seconds)
+    end(process)
     time.sleep(2.5)  # the last chunks of a default-latency recording
-    logged = [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
-    stopped = [e for e in logged if e["event"] == "device" and e["device"] == "speaker" and not e["available"]]
     heard = first_sound(recorder, launched)
-    return {"false_alarm": bool(stopped), "first_word": None if heard is None else round(float(heard - launched), 3)}
+    return {"false_alarm": bool(speaker_notices(events, False)),
+            "first_word": None if heard is None else round(float(heard - launched), 3)}
+
+
+def recovery(rig: PulseRig, routine: str, home: Path) -> dict:
+    """What happens when the speaker goes away and comes back: whether the loss was announced, and the seconds
+    from its return to the "sound is back" notice and to the first audible speech (None: never)."""
+    events = home.parent / "recovery.jsonl"
+    process = launch(rig, routine, home, events)
+    time.sleep(3.0)
+    rig.unplug_speaker()
+    time.sleep(4.0)
+    returned = time.monotonic()
+    rig.plug_speaker()
+    time.sleep(8.0)
+    end(process)
+    time.sleep(2.5)
+    back = speaker_notices(events, True)
+    heard = first_sound(rig.monitor, returned)
+    return {"lost_notices": len(speaker_notices(events, False)),
+            "back_notice": round(back[0]["t"] - returned, 3) if back else None,
+            "audible": None if heard is None else round(float(heard - returned), 3)}
 
 
 def bench_server(server: Server, starts: int, seconds: float, routine: str) -> dict:
@@ -68,11 +105,13 @@ def bench_server(server: Server, starts: int, seconds: float, routine: str) -> d
         recorder = MonitorRecorder(rig.env, latency_msec=10) if precise else rig.monitor
         if precise:
             recorder.wait_for_audio()
+        home = Path(folder) / "home"
         for number in range(starts):
-            results.append(one_start(rig, recorder, routine, Path(folder) / f"run{number}", seconds))
+            results.append(one_start(rig, recorder, routine, home, seconds))
             print(f"  {server} run {number + 1}: {results[-1]}", file=sys.stderr, flush=True)
         if precise:
             recorder.close()
+        recovered = recovery(rig, routine, home)
     words = [r["first_word"] for r in results if r["first_word"] is not None]
     return {
         "server": str(server),
@@ -82,6 +121,8 @@ def bench_server(server: Server, starts: int, seconds: float, routine: str) -> d
         "first_word_median": round(float(np.median(words)), 3) if words else None,
         "first_word_max": round(max(words), 3) if words else None,
         "within_1s": sum(w <= 1.0 for w in words),
+        "first_word_cold": results[0]["first_word"] if results else None,
+        "recovery": recovered,
     }
 
 
