@@ -28,6 +28,7 @@ from voiceguide.messages import (
 )
 from voiceguide.plan import build_plan
 from voiceguide.player import Player
+from voiceguide.preview import preview
 from voiceguide.routine import load_routine, parse_routine
 from voiceguide.simulation import FakeClock, SimulatedInbox
 
@@ -311,3 +312,14 @@ def test_ready_or_enter_at_the_pain_question_says_how_to_answer_it():
     assert said[1:4] == ["Before we start: how is your pain, from zero to ten?",
                          "Please give a number from zero to ten, or say skip.", "Thank you. Say ready when you are set."]
     assert [e.data for e in history.entries if e.kind == "pain"] == [{"phase": "before", "level": 4}]
+
+
+def test_each_line_is_written_when_it_is_heard_and_begin_as_the_hold_starts():
+    transcript = preview(SMALL, checkins=False).transcript.splitlines()
+    assert transcript[3:5] == ["[00:06] Calf stretch. Lean on the wall. Left side. Hold for 10 seconds.",
+                               "[00:11] Begin."]  # once its opening has been heard, as the hold starts
+    release = transcript.index("[00:21] Release. Switch sides.")
+    # queued behind "Release. Switch sides." (1.4 s), so written once that has been heard
+    assert transcript[release + 1] == "[00:22] Calf stretch. Right side. Hold for 10 seconds."
+    assert transcript[release + 2:release + 7] == ["[00:26] Begin.", "[00:33] 3.", "[00:34] 2.", "[00:35] 1.",
+                                                   "[00:36] Release."]

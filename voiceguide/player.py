@@ -3,7 +3,11 @@
 It waits for whichever comes first, the engine's next deadline or the next event from the inbox
 (a heard command, a finished utterance, a device notice), hands it to the engine and passes each
 effect to the port that carries it out. It decides nothing about the routine: what to say, when,
-and what to listen for all come from the engine. Every utterance is also written as a plain text line.
+and what to listen for all come from the engine.
+
+Every utterance is also written as a plain text line, when it is heard: at once when the speaker is
+idle, else when the speaker reports that it started (or, for a line that never made a sound, when it
+is reported done). A line cut before it started was never said and is not written.
 
 Event times: each event keeps the time its adapter observed, and that time is what the event log
 shows. The engine takes events in the order they arrive; one observed earlier than an event already
@@ -64,6 +68,8 @@ class Player:
         self._history = history
         self._events = events
         self._steps = StepLedger()
+        self._speaking: set[int] = set()  # said, not yet reported done
+        self._unwritten: dict[int, str] = {}  # queued behind other lines, not yet written
         self.outcome: Outcome | None = None
 
     def run(self) -> Outcome:
@@ -78,6 +84,7 @@ class Player:
                           confidence=event.confidence, reason=event.reason)
             elif isinstance(event, SpeechStarted):
                 self._log(event.now, "speech_start", id=event.utterance_id)
+                self._write(event.utterance_id, event.now)
             else:
                 self._handle(event if event is not None else Tick(self._clock.now()))
         return self.outcome
@@ -102,11 +109,17 @@ class Player:
                 self._record(record, now)
             match effect:
                 case Say():
-                    self._console.line(effect.text, now)
+                    if self._speaking:
+                        self._unwritten[effect.utterance_id] = effect.text
+                    else:
+                        self._console.line(effect.text, now)
+                    self._speaking.add(effect.utterance_id)
                     self._log(now, "say", id=effect.utterance_id, text=effect.text, priority=effect.priority.name)
                     self._speaker.say(effect)
                 case Silence():
                     self._log(now, "silence")
+                    self._speaking.clear()
+                    self._unwritten.clear()
                     self._speaker.silence()
                 case Cue():
                     self._log(now, "cue", earcon=str(effect.earcon))
@@ -142,9 +155,15 @@ class Player:
                 self._log(event.now, "heard_number", value=event.value, text=event.text, source=event.source)
             case SpeechDone():
                 self._log(event.now, "speech_done", id=event.utterance_id)
+                self._speaking.discard(event.utterance_id)
+                self._write(event.utterance_id, event.now)
             case DeviceNotice():
                 self._log(event.now, "device", device=event.device, available=event.available,
                           message=event.message)
+
+    def _write(self, utterance_id: int, at: float) -> None:
+        if (text := self._unwritten.pop(utterance_id, None)) is not None:
+            self._console.line(text, at)
 
     def _log(self, at: float, event: str, **fields: object) -> None:
         if self._events:

@@ -27,7 +27,8 @@ def preview(routine: Routine, *, brief: bool = False, checkins: bool = True,
     out = io.StringIO()
     console = Console(out, stamp_from=0.0)
     engine = Engine(build_plan(routine, cue_mode, intro), engine_options(routine, brief=brief, checkins=checkins))
-    player = Player(engine, clock=clock, inbox=inbox, speaker=SilentSpeaker(clock, inbox), console=console,
-                    listener=SimulatedPerson(clock, inbox, console.line))
+    speaker = SilentSpeaker(clock, inbox)
+    person = SimulatedPerson(clock, inbox, console.line, quiet_at=lambda: speaker.quiet_at)
+    player = Player(engine, clock=clock, inbox=person, speaker=speaker, console=console, listener=person)
     player.run()
     return Preview(out.getvalue(), clock.now())

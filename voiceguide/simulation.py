@@ -14,6 +14,9 @@ from voiceguide.commands import Command
 from voiceguide.messages import Event, Expect, Heard, Notice
 
 
+PREVIEW = "preview"  # the source of the simulated person's answers
+
+
 class FakeClock:
     def __init__(self, start: float = 0.0) -> None:
         self.time = start
@@ -52,23 +55,39 @@ class SimulatedInbox:
 
 
 class SimulatedPerson:
-    """The Listener of a preview: nobody speaks, so it answers at once what the routine waits for,
-    "ready", and "skip" to a pain question, and tells the transcript what it said."""
+    """The person of a preview: once the voice is quiet, it answers what the routine waits for, "ready",
+    and "skip" to a pain question. It is the player's Listener, and its inbox too, so that each answer
+    is written into the transcript when it arrives, after the lines said before it."""
 
     ANSWERS = {Expect.READY: Command.READY, Expect.NUMBER: Command.SKIP}
 
-    def __init__(self, clock: FakeClock, inbox: SimulatedInbox, say: Callable[[str, float], None]) -> None:
+    def __init__(self, clock: FakeClock, inbox: SimulatedInbox, write: Callable[[str, float], None],
+                 quiet_at: Callable[[], float]) -> None:
+        """`quiet_at` tells when the voice will have said everything it was given."""
         self._clock = clock
         self._inbox = inbox
-        self._say = say
+        self._write = write
+        self._quiet_at = quiet_at
 
     def start(self) -> None:
         """Always listening."""
 
     def expect(self, expect: Expect) -> None:
         if (command := self.ANSWERS.get(expect)) is not None:
-            self._say(f"(you say: {command.value})", self._clock.now())
-            self._inbox.put(Heard(command, self._clock.now(), source="preview"))
+            when = max(self._clock.now(), self._quiet_at())
+            self._inbox.put_at(when, Heard(command, when, source=PREVIEW))
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def put(self, event: Event | Notice) -> None:
+        self._inbox.put(event)
+
+    def put_at(self, when: float, event: Event | Notice) -> None:
+        self._inbox.put_at(when, event)
+
+    def wait(self, until: float | None) -> Event | Notice | None:
+        event = self._inbox.wait(until)
+        if isinstance(event, Heard) and event.source == PREVIEW:
+            self._write(f"(you say: {event.command.value})", event.now)
+        return event
