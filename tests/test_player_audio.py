@@ -130,7 +130,8 @@ def test_pause_silences_speech_at_once_and_a_resumed_hold_ends_with_the_time_it_
     timing_again = events.wait_for(
         lambda e: e["event"] == "state" and e["phase"] == "timing" and not e["paused"] and e["t"] > holding_pause)
     release = events.wait_for(said("Release."))
-    assert release["t"] - timing_again["t"] == pytest.approx(left, abs=0.05)
+    # The time it had left, never less; how late a busy machine wakes the player is bench/routine_timing.py's figure.
+    assert left - 0.01 <= release["t"] - timing_again["t"] <= left + 0.5
     release_heard = events.wait_for(lambda e: e["event"] == "speech_start" and e["id"] == release["id"])["t"]
     assert onset(pulse_rig.monitor.record_until_quiet(release["t"] - 0.1), release["t"] - 0.01) == pytest.approx(
         release_heard, abs=0.03)

@@ -110,7 +110,8 @@ def test_pause_silences_the_player_nothing_is_said_while_paused_and_resume_keeps
     _, resumed = talk.command("resume")
     timing_again = run.events.wait_for(kind("state", phase="timing", part=1), resumed["t"])
     release = run.events.wait_for(saying("Release."), timing_again["t"])
-    assert release["t"] - timing_again["t"] == pytest.approx(time_left, abs=0.05)
+    # never less than the time it had left; how late a busy machine wakes the player is bench/routine_timing.py's
+    assert time_left - 0.01 <= release["t"] - timing_again["t"] <= time_left + 0.5
     release_heard = run.events.audible(release)
     recording = rig.monitor.record_until_quiet(release["t"] - 0.1, timeout=5.0)
     assert onset(recording, release["t"] - 0.01 - slack) == pytest.approx(release_heard, abs=slack)
@@ -209,7 +210,7 @@ def test_a_microphone_that_goes_away_is_announced_the_routine_goes_on_and_voice_
     slack = rig.server.dating_error
     assert audible_seconds(recording, lost_heard - slack, lost_heard + 1.0 + slack) > 0.3
     release = run.events.wait_for(saying("Release."), timing["t"])  # the hold went on, on time
-    assert release["t"] - timing["t"] == pytest.approx(10.0, abs=0.1)
+    assert 10.0 - 0.01 <= release["t"] - timing["t"] <= 10.5
     next_hold = run.events.wait_for(kind("state", phase="timing", part=2), release["t"])
 
     rig.plug_microphone()
