@@ -56,11 +56,14 @@ def test_a_spoken_adjustment_is_kept_for_the_next_session(tmp_path: Path) -> Non
     with PulseRig(tmp_path / "rig") as rig:
         finished = subprocess.run(
             [sys.executable, "-m", "voiceguide", str(DATA / "tiny.yaml"), "--keys-only", "--no-checkin",
-             "--no-history", "--rate", "200"],
+             "--no-history", "--rate", "200", "--events", str(tmp_path / "events.jsonl")],
             env={**rig.env, "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(config)},
             input="slower\nquieter\nready\n", capture_output=True, text=True, timeout=90, check=False,
         )
     assert finished.returncode == 0, finished.stderr
-    assert "Slower." in finished.stdout and "Quieter." in finished.stdout
+    # acknowledged (though "ready", typed at once after, cuts the answers before they are heard or written)
+    said = [event["text"] for event in map(json.loads, (tmp_path / "events.jsonl").read_text().splitlines())
+            if event["event"] == "say"]
+    assert "Slower." in said and "Quieter." in said
     saved = json.loads((config / "voiceguide" / "voice.json").read_text())
     assert saved["rate"] == 180 and saved["volume"] < 1.0

@@ -206,20 +206,21 @@ KOREAN: Mapping[Line, str] = MappingProxyType({
 })  # fmt: skip
 
 
-def _english_duration(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    parts = [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []
-    if rest or not minutes:
-        parts.append(f"{rest} second{'s' if rest != 1 else ''}")
-    return " ".join(parts)
+def _durations(minutes: Callable[[int], str], seconds: Callable[[int], str]) -> Callable[[float], str]:
+    """A language's way of saying a duration: whole minutes, then the seconds left (or 0 seconds)."""
+
+    def say(duration: float) -> str:
+        whole_minutes, rest = divmod(round(duration), 60)
+        said = [minutes(whole_minutes)] if whole_minutes else []
+        if rest or not whole_minutes:
+            said.append(seconds(rest))
+        return " ".join(said)
+
+    return say
 
 
-def _korean_duration(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    parts = [f"{minutes}분"] if minutes else []
-    if rest or not minutes:
-        parts.append(f"{rest}초")
-    return " ".join(parts)
+def _plural(unit: str) -> Callable[[int], str]:
+    return lambda count: f"{count} {unit}{'s' if count != 1 else ''}"
 
 
 def _english_list(items: list[str]) -> str:
@@ -240,8 +241,8 @@ class Wording:
 
 
 _WORDINGS = {
-    "en": Wording("en", ENGLISH, _english_duration, _english_list),
-    "ko": Wording("ko", KOREAN, _korean_duration, ", ".join),
+    "en": Wording("en", ENGLISH, _durations(_plural("minute"), _plural("second")), _english_list),
+    "ko": Wording("ko", KOREAN, _durations("{}분".format, "{}초".format), ", ".join),
 }
 
 
