@@ -169,10 +169,10 @@ class Engine:
         self._out: list[Effect] = []
         self._speech = _Utterances(self._out)
         self._started = False
-        self.now = float("-inf")
-        self.index = 0
-        self.phase = Phase.OPENING
-        self.pause: Pause | None = None
+        self._now = float("-inf")
+        self._index = 0
+        self._phase = Phase.OPENING
+        self._paused: Pause | None = None
         self._time_left = self.parts[0].duration
         self._deadline: float | None = None  # set while the part's time runs
         self._schedule_pos = 0
@@ -185,19 +185,34 @@ class Engine:
 
     # ----- the public interface -------------------------------------------------------------
 
-    @property
-    def part(self) -> Part:
-        return self.parts[self.index]
+    # Read-only views of the state (the tests look at them; the player needs none).
 
     @property
-    def finished(self) -> bool:
-        return self.phase is Phase.FINISHED
+    def now(self) -> float:
+        return self._now
+
+    @property
+    def index(self) -> int:
+        """The current part."""
+        return self._index
+
+    @property
+    def phase(self) -> Phase:
+        return self._phase
+
+    @property
+    def pause(self) -> Pause | None:
+        return self._paused
+
+    @property
+    def part(self) -> Part:
+        return self.parts[self._index]
 
     def start(self, now: float) -> list[Effect]:
         if self._started:
             raise IllegalEvent("the routine has already started")
         self._started = True
-        self.now = now
+        self._now = now
         self._open_part(0)
         return self._flush()
 
@@ -205,11 +220,11 @@ class Engine:
         """Apply one event; returns the effects to carry out, in order."""
         if not self._started:
             raise IllegalEvent("start() the engine before sending events")
-        if self.phase is Phase.FINISHED:
+        if self._phase is Phase.FINISHED:
             raise IllegalEvent(f"the routine has finished; {type(event).__name__} cannot be handled")
-        if event.now < self.now:
-            raise IllegalEvent(f"time went backwards: {event.now} after {self.now}")
-        self.now = event.now
+        if event.now < self._now:
+            raise IllegalEvent(f"time went backwards: {event.now} after {self._now}")
+        self._now = event.now
         match event:
             case SpeechDone():
                 if self._speech.done(event.utterance_id):
@@ -225,37 +240,25 @@ class Engine:
 
     def next_deadline(self) -> float | None:
         """When the engine next needs a Tick, if nothing else happens first."""
-        if self.pause:
-            return self.pause.quit_until
+        if self._paused:
+            return self._paused.quit_until
         if self._deadline is None:
             return None
         upcoming = self._upcoming()
         return self._deadline - upcoming.remaining if upcoming else self._deadline
 
-    def status(self) -> str:
-        """Where we are and what is left, as one spoken answer."""
-        words = self._words
-        left = max(self._deadline - self.now if self._deadline is not None else self._time_left, 0.0)
-        where = self.part.label
-        if self.part.duration and self.phase in (Phase.OPENING, Phase.RESUMING, Phase.TIMING):
-            where = words(Line.WHERE_TIME_LEFT, where=where, time=words.duration(left))
-        later = sum(estimated_part_seconds(p) for p in self.parts[self.index + 1 :])
-        minutes = max(1, round((later + left) / 60))
-        line = Line.STATUS_PAUSED if self.pause else Line.STATUS
-        return words(line, where=where, minutes=words.duration(minutes * 60))
-
     # ----- moving between phases -------------------------------------------------------------
 
     def _enter(self, phase: Phase) -> None:
-        if phase is not self.phase and phase not in TRANSITIONS[self.phase]:
-            raise AssertionError(f"no transition from {self.phase} to {phase}")
-        self.phase = phase
+        if phase is not self._phase and phase not in TRANSITIONS[self._phase]:
+            raise AssertionError(f"no transition from {self._phase} to {phase}")
+        self._phase = phase
 
     def _gate_passed(self) -> None:
         """The utterance that holds the phase has been heard."""
-        if self.phase is Phase.CLOSING:
+        if self._phase is Phase.CLOSING:
             self._finish()
-        elif self.phase in (Phase.OPENING, Phase.RESUMING) and not self.pause:
+        elif self._phase in (Phase.OPENING, Phase.RESUMING) and not self._paused:
             self._opening_said()
 
     def _opening_said(self) -> None:
@@ -279,7 +282,7 @@ class Engine:
     def _start_time(self) -> None:
         part = self.part
         self._enter(Phase.TIMING)
-        self._deadline = self.now + self._time_left
+        self._deadline = self._now + self._time_left
         self._schedule_pos = next(
             (i for i, item in enumerate(part.schedule) if item.remaining <= self._time_left), len(part.schedule)
         )
@@ -290,14 +293,14 @@ class Engine:
         return schedule[self._schedule_pos] if self._schedule_pos < len(schedule) else None
 
     def _tick(self) -> None:
-        if self.pause:
-            if self.pause.quit_until is not None and self.now >= self.pause.quit_until:
-                self.pause = dataclasses.replace(self.pause, quit_until=None)
+        if self._paused:
+            if self._paused.quit_until is not None and self._now >= self._paused.quit_until:
+                self._paused = dataclasses.replace(self._paused, quit_until=None)
                 self._say(self._words(Line.STILL_PAUSED), Priority.URGENT)
             return
         if self._deadline is None:
             return
-        left = self._deadline - self.now
+        left = self._deadline - self._now
         due = []
         while (item := self._upcoming()) is not None and item.remaining >= left - 1e-9:
             due.append(item)
@@ -323,7 +326,7 @@ class Engine:
         return start < len(self.parts) and self.parts[start].kind is PartKind.READY
 
     def _last_of_step(self) -> bool:
-        return self.index + 1 >= len(self.parts) or self.parts[self.index + 1].step != self.part.step
+        return self._index + 1 >= len(self.parts) or self.parts[self._index + 1].step != self.part.step
 
     def _part_completed(self) -> None:
         part = self.part
@@ -333,7 +336,7 @@ class Engine:
             self._say(part.closing, Priority.INSTRUCTION)
         if part.closing_earcon:
             self._out.append(Cue(part.closing_earcon))
-        self._move_to(self.index + 1)
+        self._move_to(self._index + 1)
 
     def _move_to(self, index: int) -> None:
         if index >= len(self.parts):
@@ -342,7 +345,7 @@ class Engine:
             self._open_part(max(index, 0))
 
     def _open_part(self, index: int) -> None:
-        self.index = index
+        self._index = index
         part = self.part
         self._enter(Phase.OPENING)
         self._time_left = part.duration
@@ -355,7 +358,7 @@ class Engine:
         self._say(opening, Priority.INSTRUCTION, gate=True)
 
     def _end_routine(self) -> None:
-        self.index = len(self.parts) - 1
+        self._index = len(self.parts) - 1
         self._deadline = None
         self._out.append(RoutineCompleted())
         self._out.append(Cue(Earcon.FINISH))
@@ -374,8 +377,8 @@ class Engine:
         """The last words; nothing may cut them but pause or stop, which end the session at once."""
         self._closing_outcome = outcome
         self._deadline = None
-        if self.pause:
-            self.pause = dataclasses.replace(self.pause, quit_until=None)
+        if self._paused:
+            self._paused = dataclasses.replace(self._paused, quit_until=None)
         self._enter(Phase.CLOSING)
         self._say(words, priority, gate=True)
 
@@ -400,7 +403,7 @@ class Engine:
     def _reply(self, words: str) -> None:
         """Answer the user at once; an interrupted opening is restated after the answer."""
         self._say(words, Priority.URGENT)
-        if not self.pause and self.phase in (Phase.OPENING, Phase.RESUMING):
+        if not self._paused and self._phase in (Phase.OPENING, Phase.RESUMING):
             self._say(self._restatement(), Priority.INSTRUCTION, gate=True)
 
     def _device(self, notice: DeviceNotice) -> None:
@@ -411,29 +414,29 @@ class Engine:
     # ----- pausing ---------------------------------------------------------------------------
 
     def _pause(self, reason: PauseReason, words: str, **details: object) -> None:
-        if self.pause is None:
+        if self._paused is None:
             if self._deadline is not None:
-                self._time_left = max(self._deadline - self.now, 0.0)
+                self._time_left = max(self._deadline - self._now, 0.0)
                 self._deadline = None
-            self.pause = Pause(reason, self.now)
+            self._paused = Pause(reason, self._now)
             self._out.append(PauseBegan(reason))
-        self.pause = dataclasses.replace(self.pause, reason=reason, **details)
+        self._paused = dataclasses.replace(self._paused, reason=reason, **details)
         self._say(words, Priority.URGENT)
 
     def _unpause(self) -> None:
-        if self.pause is None:
+        if self._paused is None:
             return
-        self._out.append(PauseEnded(round(self.now - self.pause.since, 1)))
-        self.pause = None
+        self._out.append(PauseEnded(round(self._now - self._paused.since, 1)))
+        self._paused = None
 
     def _resume(self) -> None:
         self._unpause()
         words = self._words
-        if self.phase in (Phase.TIMING, Phase.OPENING, Phase.RESUMING):
-            if self.phase is Phase.TIMING:
+        if self._phase in (Phase.TIMING, Phase.OPENING, Phase.RESUMING):
+            if self._phase is Phase.TIMING:
                 self._enter(Phase.RESUMING)
             self._say(words(Line.RESUMING, what=self._restatement()), Priority.URGENT, gate=True)
-        elif self.phase is Phase.CHECKIN:
+        elif self._phase is Phase.CHECKIN:
             self._say(words(Line.PAIN_QUESTION), Priority.URGENT)
         else:
             self._say(words(Line.RESUMING, what=self._ready_prompt()), Priority.URGENT)
@@ -442,12 +445,12 @@ class Engine:
 
     def _heard(self, command: Command, source: str) -> None:
         self._out.append(CommandTaken(command, source))
-        if self.phase is Phase.CLOSING:
+        if self._phase is Phase.CLOSING:
             if command in (Command.PAUSE, Command.STOP):
                 self._speech.silence()  # the last words are cut, and that is the end
                 self._finish()
             return
-        if self.pause and self.pause.level_wanted and command is not Command.PAIN:
+        if self._paused and self._paused.level_wanted and command is not Command.PAIN:
             self._pain_level(None)
         self._HANDLERS[command](self)
         self._last_command = command
@@ -459,15 +462,15 @@ class Engine:
         self._move_to(index)
 
     def _next(self) -> None:
-        if self.phase is Phase.CHECKIN:
+        if self._phase is Phase.CHECKIN:
             self._answer_pain(None)
         elif self._before_checkin_due():
             self._skip_to_checkin()
         else:
-            self._go(self.index + 1)
+            self._go(self._index + 1)
 
     def _skip(self) -> None:
-        if self.phase is Phase.CHECKIN:
+        if self._phase is Phase.CHECKIN:
             self._answer_pain(None)
         elif self._before_checkin_due():
             self._skip_to_checkin()
@@ -487,8 +490,8 @@ class Engine:
         self._opening_said()
 
     def _back(self) -> None:
-        if self.phase is not Phase.CHECKIN:
-            self._go(self.index - 1 if self.index > 0 else 0)
+        if self._phase is not Phase.CHECKIN:
+            self._go(self._index - 1 if self._index > 0 else 0)
 
     def _pause_command(self) -> None:
         self._pause(PauseReason.PAUSE, self._words(Line.PAUSED))
@@ -497,16 +500,16 @@ class Engine:
         self._pause(PauseReason.STOP, self._words(Line.STOPPED))
 
     def _resume_command(self) -> None:
-        if self.pause:
+        if self._paused:
             self._resume()
 
     def _repeat(self) -> None:
         part, words = self.part, self._words
-        if self.pause or self.phase is Phase.TIMING:
+        if self._paused or self._phase is Phase.TIMING:
             self._say(part.full_text, Priority.URGENT)
-        elif self.phase is Phase.CHECKIN:
+        elif self._phase is Phase.CHECKIN:
             self._say(words(Line.PAIN_QUESTION), Priority.URGENT)
-        elif self.phase is Phase.WAITING:
+        elif self._phase is Phase.WAITING:
             prompt = f" {self._ready_prompt()}" if part.step == INTRO_STEP else ""
             self._say(f"{part.full_text}{prompt}", Priority.URGENT)
         elif part.kind is PartKind.TIMED and self._time_left < part.duration:
@@ -516,29 +519,41 @@ class Engine:
             self._say(part.full_text, Priority.URGENT, gate=True)
 
     def _quit(self) -> None:
-        if self.pause and self.pause.quit_until is not None:
+        if self._paused and self._paused.quit_until is not None:
             self._confirm_quit()
         else:
-            self._pause(PauseReason.QUIT, self._words(Line.QUIT_QUESTION), quit_until=self.now + QUIT_CONFIRM_SECONDS)
+            self._pause(PauseReason.QUIT, self._words(Line.QUIT_QUESTION), quit_until=self._now + QUIT_CONFIRM_SECONDS)
 
     def _yes(self) -> None:
-        if self.pause and self.pause.quit_until is not None:
+        if self._paused and self._paused.quit_until is not None:
             self._confirm_quit()
-        elif self.phase is Phase.WAITING and not self.pause:
+        elif self._phase is Phase.WAITING and not self._paused:
             self._ready()
 
     def _confirm_quit(self) -> None:
-        assert self.pause is not None
+        assert self._paused is not None
         self._out.append(QuitConfirmed())
-        outcome = Outcome.STOPPED_FOR_PAIN if self.pause.pain else Outcome.QUIT
+        outcome = Outcome.STOPPED_FOR_PAIN if self._paused.pain else Outcome.QUIT
         self._close(self._words(Line.ENDING), outcome)
 
     def _help(self) -> None:
         again = self._last_command is Command.HELP
         self._reply(self._words(Line.HELP_MORE if again else Line.HELP))
 
+    def _status(self) -> str:
+        """Where we are and what is left, as one spoken answer."""
+        words = self._words
+        left = max(self._deadline - self._now if self._deadline is not None else self._time_left, 0.0)
+        where = self.part.label
+        if self.part.duration and self._phase in (Phase.OPENING, Phase.RESUMING, Phase.TIMING):
+            where = words(Line.WHERE_TIME_LEFT, where=where, time=words.duration(left))
+        later = sum(estimated_part_seconds(p) for p in self.parts[self._index + 1 :])
+        minutes = max(1, round((later + left) / 60))
+        line = Line.STATUS_PAUSED if self._paused else Line.STATUS
+        return words(line, where=where, minutes=words.duration(minutes * 60))
+
     def _time(self) -> None:
-        self._reply(self.status())
+        self._reply(self._status())
 
     def _safety(self) -> None:
         notes = self.options.safety or (self._words(Line.NO_SAFETY_NOTES), self._words(Line.PAIN_ADVICE))
@@ -550,16 +565,16 @@ class Engine:
 
     def _ready(self) -> None:
         """Starts what waits for the person; said while a ready-step is still being read out, it starts too."""
-        if self.pause:
+        if self._paused:
             self._resume()
         elif self._before_checkin_due():
             self._skip_to_checkin()
-        elif self.phase is Phase.CHECKIN:  # Enter at the pain question: say how to answer, never skip it unheard
+        elif self._phase is Phase.CHECKIN:  # Enter at the pain question: say how to answer, never skip it unheard
             self._say(self._words(Line.PAIN_ANSWER_HINT), Priority.URGENT)
-        elif self.phase is Phase.WAITING or (self.phase is Phase.OPENING and self.part.kind is PartKind.READY):
-            if self.phase is Phase.OPENING and self.part.step != INTRO_STEP:
+        elif self._phase is Phase.WAITING or (self._phase is Phase.OPENING and self.part.kind is PartKind.READY):
+            if self._phase is Phase.OPENING and self.part.step != INTRO_STEP:
                 self._out.append(PartCompleted(self.part.step, self._last_of_step()))
-            self._go(self._first_part() if self.part.step == INTRO_STEP else self.index + 1)
+            self._go(self._first_part() if self.part.step == INTRO_STEP else self._index + 1)
 
     def _pain(self) -> None:
         words = self._words
@@ -574,22 +589,22 @@ class Engine:
         self._say(question, Priority.INSTRUCTION)
 
     def _number(self, event: HeardNumber) -> None:
-        wanted = self.pause.level_wanted if self.pause else self.phase is Phase.CHECKIN
+        wanted = self._paused.level_wanted if self._paused else self._phase is Phase.CHECKIN
         if not wanted:
             return
         if not 0 <= event.value <= 10:
             self._say(self._words(Line.NUMBER_RANGE), Priority.URGENT)
             return
         self._out.append(Cue(Earcon.HEARD))
-        if self.pause:
+        if self._paused:
             self._pain_level(event.value)
         else:
             self._answer_pain(event.value)
 
     def _pain_level(self, level: int | None) -> None:
         """The answer to "how bad is it?" after "it hurts" (None: a command came instead)."""
-        assert self.pause is not None
-        self.pause = dataclasses.replace(self.pause, level_wanted=False)
+        assert self._paused is not None
+        self._paused = dataclasses.replace(self._paused, level_wanted=False)
         self._out.append(PainReported(PainPhase.DURING, level))
         if level is not None:
             self._say(f"{self._words(Line.THANKS)} {self._words(Line.PAIN_CHOICES)}", Priority.URGENT)
@@ -640,14 +655,14 @@ class Engine:
     # ----- what the player learns after each event ---------------------------------------------
 
     def _expect(self) -> Expect:
-        if self.phase in (Phase.CLOSING, Phase.FINISHED):
+        if self._phase in (Phase.CLOSING, Phase.FINISHED):
             return Expect.NOTHING
-        if self.pause:
-            return Expect.NUMBER if self.pause.level_wanted else Expect.COMMAND
-        return {Phase.WAITING: Expect.READY, Phase.CHECKIN: Expect.NUMBER}.get(self.phase, Expect.COMMAND)
+        if self._paused:
+            return Expect.NUMBER if self._paused.level_wanted else Expect.COMMAND
+        return {Phase.WAITING: Expect.READY, Phase.CHECKIN: Expect.NUMBER}.get(self._phase, Expect.COMMAND)
 
     def _flush(self) -> list[Effect]:
-        state = StateChanged(self.phase, self.index, self.pause.reason if self.pause else None)
+        state = StateChanged(self._phase, self._index, self._paused.reason if self._paused else None)
         expect = self._expect()
         if self._reported is None or state != self._reported[0]:
             self._out.append(state)
