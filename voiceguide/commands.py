@@ -154,8 +154,8 @@ HELP_LINES: tuple[tuple[Command, str], ...] = (
     (Command.QUIT, "end the session; asks you to confirm"),
     (Command.SLOWER, "speak slower (faster for quicker)"),
     (Command.LOUDER, "speak louder (quieter for softer)"),
-    (Command.PAIN, "it hurts: stop and hear the safety advice"),
-    (Command.HELP, "hear these commands"),
+    (Command.PAIN, "it hurts: stop, hear the safety advice, say how bad (0 to 10)"),
+    (Command.HELP, "hear the main commands and their keys; help again for the rest"),
 )
 
 _PUNCTUATION = re.compile(r"[^\w' ]+")
