@@ -159,8 +159,9 @@ def test_quit_after_pain_is_recorded_as_stopped_for_pain():
 
 
 def test_one_quit_is_not_enough_and_the_question_lapses():
-    lines, _, outcome = run([(9.0, C.READY), (16.0, C.QUIT), (30.0, C.QUIT), (31.0, C.RESUME), (40.0, C.QUIT),
-                             (41.0, C.YES)], checkins=False)
+    # the question takes 7.8 s to say, and stands for 10 s after that: until 33.8 s
+    lines, _, outcome = run([(9.0, C.READY), (16.0, C.QUIT), (34.0, C.QUIT), (35.0, C.RESUME), (46.0, C.QUIT),
+                             (47.0, C.YES)], checkins=False)
     said = [line[8:] for line in lines]
     assert "Still paused. Say resume to carry on." in said  # the first quit lapsed after 10 s
     assert said.count("Do you want to end the session? Say quit again, or yes, to end it. Say resume to carry on.") == 3
@@ -323,3 +324,8 @@ def test_each_line_is_written_when_it_is_heard_and_begin_as_the_hold_starts():
     assert transcript[release + 1] == "[00:22] Calf stretch. Right side. Hold for 10 seconds."
     assert transcript[release + 2:release + 7] == ["[00:26] Begin.", "[00:33] 3.", "[00:34] 2.", "[00:35] 1.",
                                                    "[00:36] Release."]
+
+
+def test_the_time_to_confirm_quitting_counts_from_the_end_of_the_question():
+    _, history, outcome = run([(9.0, C.READY), (16.0, C.QUIT), (33.0, C.QUIT)], checkins=False)
+    assert outcome == "quit"  # 17 s after the first quit, 9.2 s after the question was heard to its end

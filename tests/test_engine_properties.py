@@ -144,8 +144,9 @@ class Run:
                     assert not paused_throughout, "a part started while paused"
                 case QuitConfirmed():
                     assert isinstance(event, Heard) and event.command in (Command.QUIT, Command.YES)
-                    assert pause_before is not None and pause_before.quit_until is not None
-                    assert event.now < pause_before.quit_until, "a lapsed quit question was taken as confirmed"
+                    assert pause_before is not None and pause_before.asking_quit
+                    lapsed = pause_before.quit_until is not None and event.now >= pause_before.quit_until
+                    assert not lapsed, "a lapsed quit question was taken as confirmed"
                     self.quit_confirmed = True
                 case Finished():
                     assert effect.outcome is Outcome.FINISHED or self.quit_confirmed, "ended without confirmation"

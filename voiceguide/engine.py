@@ -99,7 +99,12 @@ class Pause:
     since: float
     pain: bool = False  # "it hurts" led here: ending the session now is stopping for pain
     level_wanted: bool = False  # "it hurts" asked how bad, and no number came yet
-    quit_until: float | None = None  # "do you want to end the session?" stands until then
+    quit_question: int | None = None  # "do you want to end the session?" is being said (its utterance)
+    quit_until: float | None = None  # ... and, once heard, stands until then
+
+    @property
+    def asking_quit(self) -> bool:
+        return self.quit_question is not None or self.quit_until is not None
 
 
 def engine_options(routine: Routine, **choices: Any) -> EngineOptions:
@@ -119,7 +124,7 @@ class _Utterances:
     def __init__(self, out: list[Effect]) -> None:
         self._out = out
         self._pending: dict[int, Priority] = {}
-        self._last_id = 0
+        self.last_id = 0  # the id of the latest Say
         self.gate: int | None = None
 
     def say(self, text: str, priority: Priority, *, gate: bool = False) -> None:
@@ -136,11 +141,11 @@ class _Utterances:
                 self.silence()
         else:
             self.silence()
-        self._last_id += 1
-        self._pending[self._last_id] = priority
-        self._out.append(Say(self._last_id, text, priority))
+        self.last_id += 1
+        self._pending[self.last_id] = priority
+        self._out.append(Say(self.last_id, text, priority))
         if gate:
-            self.gate = self._last_id
+            self.gate = self.last_id
 
     def silence(self) -> None:
         if self._pending:
@@ -227,6 +232,8 @@ class Engine:
         self._now = event.now
         match event:
             case SpeechDone():
+                if self._paused and event.utterance_id == self._paused.quit_question:
+                    self._quit_question_heard()
                 if self._speech.done(event.utterance_id):
                     self._gate_passed()
             case Heard():
@@ -295,7 +302,7 @@ class Engine:
     def _tick(self) -> None:
         if self._paused:
             if self._paused.quit_until is not None and self._now >= self._paused.quit_until:
-                self._paused = dataclasses.replace(self._paused, quit_until=None)
+                self._paused = dataclasses.replace(self._paused, quit_question=None, quit_until=None)
                 self._say(self._words(Line.STILL_PAUSED), Priority.URGENT)
             return
         if self._deadline is None:
@@ -378,7 +385,7 @@ class Engine:
         self._closing_outcome = outcome
         self._deadline = None
         if self._paused:
-            self._paused = dataclasses.replace(self._paused, quit_until=None)
+            self._paused = dataclasses.replace(self._paused, quit_question=None, quit_until=None)
         self._enter(Phase.CLOSING)
         self._say(words, priority, gate=True)
 
@@ -519,13 +526,21 @@ class Engine:
             self._say(part.full_text, Priority.URGENT, gate=True)
 
     def _quit(self) -> None:
-        if self._paused and self._paused.quit_until is not None:
+        if self._paused and self._paused.asking_quit:
             self._confirm_quit()
         else:
-            self._pause(PauseReason.QUIT, self._words(Line.QUIT_QUESTION), quit_until=self._now + QUIT_CONFIRM_SECONDS)
+            self._pause(PauseReason.QUIT, self._words(Line.QUIT_QUESTION))
+            assert self._paused is not None
+            self._paused = dataclasses.replace(self._paused, quit_question=self._speech.last_id)
+
+    def _quit_question_heard(self) -> None:
+        """The time to confirm counts from the end of the question, however long it took to be heard."""
+        assert self._paused is not None
+        self._paused = dataclasses.replace(self._paused, quit_question=None,
+                                           quit_until=self._now + QUIT_CONFIRM_SECONDS)
 
     def _yes(self) -> None:
-        if self._paused and self._paused.quit_until is not None:
+        if self._paused and self._paused.asking_quit:
             self._confirm_quit()
         elif self._phase is Phase.WAITING and not self._paused:
             self._ready()
