@@ -1,24 +1,26 @@
-"""A development set of spoken commands and ordinary sentences, synthesized with espeak-ng.
+"""Development sets of spoken commands and ordinary sentences, synthesized from installed voices.
 
-Deterministic (seeded) and cached under bench/out/: each clip is noise-floor lead-in, the phrase,
-then a tail, mixed under one of the listening conditions. The index records where each phrase ends,
-so latency can be measured. Run: python bench/dataset.py [en|ko]  (recognition.py calls it too).
+Two English sets: "natural" (piper, flite, festival and espeak-ng voices, bench/voices.py; the one the
+targets are judged on) and "espeak" (espeak-ng voices only, the older second figure); Korean is
+espeak-ng only. Seeded and cached under bench/out/: each clip is room-sound lead-in, the phrase, then
+a tail, mixed under one of the listening conditions. The index records where each phrase ends, so
+latency can be measured. Run: python bench/dataset.py [natural|espeak|ko]  (recognition.py calls it).
 """
 
 from __future__ import annotations
 
 import json
 import random
-import subprocess
 import sys
-import tempfile
 import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from voiceguide.hear import resample
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.voices import NATURAL, TALKERS, Voice, espeak
 
 RATE = 16_000
 OUT = Path(__file__).resolve().parent / "out"
@@ -84,23 +86,12 @@ class Clip:
     pitch: int
     condition: str
     phrase_end: float  # seconds into the clip where the spoken phrase ends
+    command: str = ""  # the command meant ("" for sentences; older sets: found from `core`)
 
 
 def speak(text: str, voice: str, speed: int = 160, pitch: int = 50) -> np.ndarray:
     """espeak-ng's rendering as float samples at 16 kHz, trimmed of its own leading/trailing silence."""
-    with tempfile.TemporaryDirectory() as folder:
-        raw = Path(folder) / "raw.wav"
-        subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(raw), text],
-            check=True,
-            capture_output=True,
-        )
-        with wave.open(str(raw)) as source:
-            rate = source.getframerate()
-            samples = np.frombuffer(source.readframes(source.getnframes()), dtype=np.int16).astype(np.float64)
-    audio = resample(samples, rate, RATE)
-    loud = np.flatnonzero(np.abs(audio) > 200)
-    return audio[loud[0] : loud[-1] + 1] if loud.size else audio
+    return espeak(voice, speed, pitch)(text)
 
 
 def noise_floor(n: int, rng: np.random.Generator, dbfs: float = NOISE_FLOOR_DBFS) -> np.ndarray:
@@ -204,6 +195,118 @@ def build(language: str = "en", per_condition: int = 120, seed: int = 7) -> tupl
     return folder, clips
 
 
+# The natural-voice set: the phrasings people reach for, each with the command it means.
+NATURAL_VERSION = 1
+NATURAL_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("next", "next"), ("next one", "next"), ("skip", "skip"), ("skip this one", "skip"),
+    ("next exercise", "skip"), ("go back", "back"), ("back", "back"), ("previous", "back"),
+    ("pause", "pause"), ("wait", "pause"), ("hold on", "pause"), ("please pause", "pause"),
+    ("resume", "resume"), ("continue", "resume"), ("keep going", "resume"), ("repeat", "repeat"),
+    ("again", "repeat"), ("say that again", "repeat"), ("stop", "stop"), ("quit", "quit"),
+    ("end session", "quit"), ("i'm done", "quit"), ("yes", "yes"), ("help", "help"),
+    ("what can i say", "help"), ("how long", "time"), ("time left", "time"), ("slower", "slower"),
+    ("faster", "faster"), ("louder", "louder"), ("quieter", "quieter"), ("ready", "ready"),
+    ("start", "ready"), ("let's go", "ready"), ("i'm ready", "ready"), ("it hurts", "pain"),
+    ("pain", "pain"),
+)  # fmt: skip
+NATURAL_CONDITIONS = ("quiet", "pink20", "pink12", "talk12", "talk6")
+QUIET_SNR_DB = 35.0  # the room's own sound under every clip, this far below the speech
+# What the talkers read: ordinary radio and living-room talk, a sentence per turn.
+TALK_TEXT = (
+    "Good evening and welcome back to the programme.",
+    "Tonight we are looking at how small towns kept their markets alive.",
+    "My grandmother used to bake bread every Saturday morning.",
+    "The traffic on the bridge was slow again this afternoon.",
+    "I read that the library will open a new reading room in spring.",
+    "Could you pass me the salt and the pepper, thank you.",
+    "The forecast says a cold front will reach the coast by Thursday.",
+    "We planted tomatoes along the fence, and the beans did well too.",
+    "He told me the concert had been moved to the larger hall.",
+    "There is a long queue at the post office on Mondays.",
+    "Our guest today has sailed around the island four times.",
+    "I think the blue curtains look better in the kitchen.",
+    "The museum has a new exhibition about old maps and travellers.",
+    "She finished the crossword before the kettle had boiled.",
+    "After the news we will hear some music from the nineteen sixties.",
+    "The children were building a snowman in the garden all morning.",
+    "Prices at the petrol station went up a little this week.",
+    "They say the river was frozen solid back in that winter.",
+    "Let me tell you about the trip we took along the canal.",
+    "The football match ended in a draw after extra time.",
+)  # fmt: skip
+
+
+def room_sound(n: int, speech: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A microphone's own hiss and the room's hum, QUIET_SNR_DB below the speech (never digital silence)."""
+    return mix(speech, rng.normal(0.0, 1.0, n), QUIET_SNR_DB)
+
+
+def talk_in_the_room(pick: random.Random) -> np.ndarray:
+    """Several people reading ordinary text, taking turns with short pauses (about a minute and a half)."""
+    parts: list[np.ndarray] = []
+    for number, sentence in enumerate(pick.sample(TALK_TEXT, len(TALK_TEXT))):
+        talker = TALKERS[number % len(TALKERS)]
+        parts += [talker.render(sentence), np.zeros(int(RATE * pick.uniform(0.15, 0.6)))]
+    return np.concatenate(parts)
+
+
+def natural_clip(
+    spoken: np.ndarray, condition: str, rng: np.random.Generator, talk: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Lead-in of 0.6-1.4 s of room sound (plus talk already going on), the phrase, a 1 s tail."""
+    spoken = spoken * rng.uniform(0.5, 1.0)
+    lead, tail = int(RATE * rng.uniform(0.6, 1.4)), RATE
+    if condition.startswith("talk"):
+        lead += int(RATE * TALK_BEFORE)
+    clip = np.concatenate([np.zeros(lead), spoken, np.zeros(tail)])
+    clip += room_sound(len(clip), spoken, rng)
+    if condition.startswith("pink"):
+        clip += mix(spoken, pink_noise(len(clip), rng), float(condition[4:]))
+    elif condition.startswith("talk"):
+        start = int(rng.integers(0, max(1, len(talk) - len(clip))))
+        clip += mix(spoken, talk[start : start + len(clip)], float(condition[4:]))
+    return clip, (lead + len(spoken)) / RATE
+
+
+def build_natural(rounds: int = 2, sentences: int = 36, seed: int = 7) -> tuple[Path, list[Clip]]:
+    """The natural-voice set: per condition, every command phrase `rounds` times and `sentences`
+    ordinary sentences; voices rotate so each voice says every kind of phrase under every condition."""
+    folder = OUT / f"natural-v{NATURAL_VERSION}-{rounds}-{sentences}-{seed}"
+    index = folder / "index.json"
+    if index.is_file():
+        return folder, [Clip(**entry) for entry in json.loads(index.read_text(encoding="utf-8"))]
+    pick = random.Random(seed)
+    rng = np.random.default_rng(seed)
+    talk = talk_in_the_room(pick)
+    rendered: dict[tuple[str, str], np.ndarray] = {}
+
+    def said(voice: Voice, text: str) -> np.ndarray:
+        if (voice.name, text) not in rendered:
+            rendered[voice.name, text] = voice.render(text)
+        return rendered[voice.name, text]
+
+    clips: list[Clip] = []
+    for shift, condition in enumerate(NATURAL_CONDITIONS):
+        jobs = [("command", core, command) for _ in range(rounds) for core, command in NATURAL_COMMANDS]
+        jobs += [("sentence", EN_SENTENCES[i % len(EN_SENTENCES)], "") for i in range(sentences)]
+        for number, (kind, core, command) in enumerate(jobs):
+            phrase = core
+            if kind == "command" and pick.random() < 0.3:
+                before, after = pick.choice(EN_FILLERS)
+                phrase = " ".join(w for w in (before, core, after) if w)
+            voice = NATURAL[(number + 3 * shift) % len(NATURAL)]
+            audio, end = natural_clip(said(voice, phrase), condition, rng, talk)
+            path = f"{condition}/{kind}-{number:03d}.wav"
+            write_wav(folder / path, audio)
+            clips.append(
+                Clip(path, kind, phrase, core if kind == "command" else "", voice.name, 0, 0, condition,
+                     round(end, 3), command)
+            )  # fmt: skip
+    index.write_text(json.dumps([asdict(c) for c in clips], ensure_ascii=False, indent=1), encoding="utf-8")
+    return folder, clips
+
+
 if __name__ == "__main__":
-    where, made = build(sys.argv[1] if len(sys.argv) > 1 else "en")
+    which = sys.argv[1] if len(sys.argv) > 1 else "natural"
+    where, made = build_natural() if which == "natural" else build("en" if which == "espeak" else which)
     print(f"{len(made)} clips in {where}")

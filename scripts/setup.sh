@@ -19,6 +19,8 @@ esac
 packages=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox)
 # The tests also run PipeWire as Debian desktops do (not pipewire-alsa: it would take over ALSA's default device).
 [ "${1:-}" = "--test" ] && packages+=(pipewire pipewire-pulse wireplumber dbus-daemon)
+# bench/recognition.py's natural-voice set also speaks with flite's and festival's voices.
+[ "${1:-}" = "--test" ] && packages+=(flite festival festvox-kallpc16k festvox-kdlpc16k)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
