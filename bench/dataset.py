@@ -196,7 +196,7 @@ def build(language: str = "en", per_condition: int = 120, seed: int = 7) -> tupl
 
 
 # The natural-voice set: the phrasings people reach for, each with the command it means.
-NATURAL_VERSION = 1
+NATURAL_VERSION = 2
 NATURAL_COMMANDS: tuple[tuple[str, str], ...] = (
     ("next", "next"), ("next one", "next"), ("skip", "skip"), ("skip this one", "skip"),
     ("next exercise", "skip"), ("go back", "back"), ("back", "back"), ("previous", "back"),
@@ -211,6 +211,10 @@ NATURAL_COMMANDS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 NATURAL_CONDITIONS = ("quiet", "pink20", "pink12", "talk12", "talk6")
 QUIET_SNR_DB = 35.0  # the room's own sound under every clip, this far below the speech
+# A radio or television talks on for minutes: the listener has heard this much of it before the command.
+NATURAL_TALK_BEFORE = 6.0
+# Of that, the first seconds are the listener learning the room; commands it takes then are counted apart.
+LEARNING_THE_ROOM = 4.0
 # What the talkers read: ordinary radio and living-room talk, a sentence per turn.
 TALK_TEXT = (
     "Good evening and welcome back to the programme.",
@@ -257,7 +261,7 @@ def natural_clip(
     spoken = spoken * rng.uniform(0.5, 1.0)
     lead, tail = int(RATE * rng.uniform(0.6, 1.4)), RATE
     if condition.startswith("talk"):
-        lead += int(RATE * TALK_BEFORE)
+        lead += int(RATE * NATURAL_TALK_BEFORE)
     clip = np.concatenate([np.zeros(lead), spoken, np.zeros(tail)])
     clip += room_sound(len(clip), spoken, rng)
     if condition.startswith("pink"):

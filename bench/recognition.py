@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dataset import Clip, build, build_natural
+from bench.dataset import LEARNING_THE_ROOM, Clip, build, build_natural
 from voiceguide.adapters.models import choose_engine, load_engine
 from voiceguide.commands import match_phrase
 from voiceguide.hear import read_wav, recognize
@@ -36,6 +36,7 @@ class Result:
     outcomes: list[Outcome]
     cpu: float
     audio_seconds: float
+    while_learning: int = 0  # commands taken in the first seconds of talk, while the room was new
 
 
 def wanted(clip: Clip, language: str) -> str | None:
@@ -62,13 +63,21 @@ def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:5.1f}% ({part}/{whole})" if whole else "   n/a"
 
 
-def decode_all(engine: Engine, clips: list[Clip], folder: Path, tuning: Tuning | None = None) -> list[Result]:
+def decode_all(
+    engine: Engine, clips: list[Clip], folder: Path, tuning: Tuning | None = None, learning: float = 0.0
+) -> list[Result]:
+    """Every clip through the recognizer. In talk clips, outcomes of the first `learning` seconds (the
+    listener meeting the talk) are not judged with the clip but counted apart."""
     results = []
     for clip in clips:
         pcm = read_wav(folder / clip.path)
         started = time.process_time()
         outcomes = recognize(engine, pcm, tuning)
-        results.append(Result(clip, outcomes, time.process_time() - started, len(pcm) / 2 / SAMPLE_RATE))
+        cpu = time.process_time() - started
+        early = [o for o in outcomes if clip.condition.startswith("talk") and o.position < learning]
+        taken_early = sum(o.accepted for o in early)
+        kept = outcomes[len(early) :]
+        results.append(Result(clip, kept, cpu, len(pcm) / 2 / SAMPLE_RATE, taken_early))
     return results
 
 
@@ -111,6 +120,12 @@ def report(engine: Engine, language: str, results: list[Result], verbose: bool) 
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
         print(f"latency after the phrase ends: median {statistics.median(ordered):.2f} s, p95 {p95:.2f} s")
     print(f"recognizer CPU: {sum(r.cpu for r in results) / audio:.3f} of one core in real time")
+    talk = [r for r in results if r.clip.condition.startswith("talk")]
+    if talk and any(r.while_learning for r in results):
+        print(
+            f"commands taken from the talk itself in its first {LEARNING_THE_ROOM:.0f} s:"
+            f" {sum(r.while_learning for r in talk)} in {len(talk)} clips"
+        )
     commands = by_condition["overall"][0]
     print(f"commands that had to be said again: {len(commands) - sum(commands)} of {len(commands)}")
     wrong = [(pair, n) for pair, n in confusions.most_common() if pair[1] != "-"]
@@ -148,17 +163,16 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--sweep", action="store_true")
     arguments = parser.parse_args()
-    if arguments.lang == "en" and arguments.set == "natural":
-        folder, clips = build_natural()
-    else:
-        folder, clips = build(arguments.lang)
+    natural = arguments.lang == "en" and arguments.set == "natural"
+    folder, clips = build_natural() if natural else build(arguments.lang)
+    learning = LEARNING_THE_ROOM if natural else 0.0
     if arguments.condition:
         clips = [c for c in clips if c.condition in arguments.condition]
     engine = load_engine(choose_engine(arguments.lang, arguments.engine, arguments.model))
     if arguments.sweep:
-        sweep(arguments.lang, decode_all(engine, clips, folder, Tuning(threshold=0.0)))
+        sweep(arguments.lang, decode_all(engine, clips, folder, Tuning(threshold=0.0), learning))
         return
-    report(engine, arguments.lang, decode_all(engine, clips, folder), arguments.verbose)
+    report(engine, arguments.lang, decode_all(engine, clips, folder, learning=learning), arguments.verbose)
 
 
 if __name__ == "__main__":
