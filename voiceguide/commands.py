@@ -34,14 +34,14 @@ class Command(StrEnum):
 
 PHRASES: dict[str, dict[Command, tuple[str, ...]]] = {
     "en": {
-        Command.NEXT: ("next",),
-        Command.SKIP: ("skip", "next exercise", "skip this"),
+        Command.NEXT: ("next", "next one"),
+        Command.SKIP: ("skip", "next exercise", "skip this", "skip this one"),
         Command.BACK: ("back", "go back", "previous"),
-        Command.PAUSE: ("pause", "wait", "hold on"),
-        Command.RESUME: ("resume", "continue"),
+        Command.PAUSE: ("pause", "wait", "hold on", "please pause"),
+        Command.RESUME: ("resume", "continue", "keep going"),
         Command.REPEAT: ("repeat", "again", "say again", "say that again"),
         Command.STOP: ("stop",),
-        Command.QUIT: ("quit", "end session"),
+        Command.QUIT: ("quit", "end session", "end the session", "i'm done", "i'm finished", "that's enough"),
         Command.YES: ("yes",),
         Command.HELP: ("help", "what can i say"),
         Command.TIME: ("how long", "time left", "time"),
@@ -50,7 +50,7 @@ PHRASES: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.FASTER: ("faster", "speed up"),
         Command.LOUDER: ("louder",),
         Command.QUIETER: ("quieter", "softer"),
-        Command.READY: ("ready", "start", "i'm ready", "i am ready"),
+        Command.READY: ("ready", "start", "i'm ready", "i am ready", "let's go", "let's start"),
         Command.PAIN: ("pain", "it hurts", "ouch"),
     },
 }
