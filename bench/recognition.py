@@ -18,13 +18,13 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.dataset import LEARNING_THE_ROOM, Clip, build, build_natural
-from voiceguide.adapters.models import choose_engine, load_engine
+from voiceguide.adapters.backends import choose_engine, engine_names, load_engine, tuning_for
 from voiceguide.commands import match_phrase
 from voiceguide.hear import read_wav, recognize
 from voiceguide.recognition import SAMPLE_RATE, Engine, Outcome, Tuning
@@ -156,7 +156,7 @@ def sweep(language: str, results_at_zero: list[Result]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=("natural", "espeak"), default="natural")
-    parser.add_argument("--engine")
+    parser.add_argument("--engine", choices=engine_names())
     parser.add_argument("--lang", default="en")
     parser.add_argument("--model", type=Path)
     parser.add_argument("--condition", action="append", help="only these conditions (repeatable)")
@@ -168,11 +168,12 @@ def main() -> None:
     learning = LEARNING_THE_ROOM if natural else 0.0
     if arguments.condition:
         clips = [c for c in clips if c.condition in arguments.condition]
-    engine = load_engine(choose_engine(arguments.lang, arguments.engine, arguments.model))
+    choice = choose_engine(arguments.lang, arguments.engine, arguments.model)
+    engine, tuning = load_engine(choice), tuning_for(choice)
     if arguments.sweep:
-        sweep(arguments.lang, decode_all(engine, clips, folder, Tuning(threshold=0.0), learning))
+        sweep(arguments.lang, decode_all(engine, clips, folder, replace(tuning, threshold=0.0), learning))
         return
-    report(engine, arguments.lang, decode_all(engine, clips, folder, learning=learning), arguments.verbose)
+    report(engine, arguments.lang, decode_all(engine, clips, folder, tuning, learning), arguments.verbose)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.adapters import models
+from voiceguide.adapters import model_store
 
 USER_FOLDERS = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
 
 _HOME = tempfile.mkdtemp(prefix="voiceguide-tests-")
 for variable in USER_FOLDERS:
     os.environ[variable] = os.path.join(_HOME, variable.lower())
-os.environ.pop(models.MODEL_ENV, None)
+os.environ.pop(model_store.MODEL_ENV, None)
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +31,6 @@ def isolated_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     home = tmp_path_factory.mktemp("user")
     for variable in USER_FOLDERS:
         monkeypatch.setenv(variable, str(home / variable.lower()))
-    monkeypatch.delenv(models.MODEL_ENV, raising=False)
-    monkeypatch.setattr(models, "CHECKOUT_MODELS", home / "checkout-models")
+    monkeypatch.delenv(model_store.MODEL_ENV, raising=False)
+    monkeypatch.setattr(model_store, "CHECKOUT_MODELS", home / "checkout-models")
     yield home

@@ -10,6 +10,7 @@ from voiceguide.adapters.silent_speaker import SilentSpeaker
 from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
 from voiceguide.adapters.synthesis import Rendered, VoiceInfo
 from voiceguide.commands import Command
+from voiceguide.decoding import Hypothesis, Mode
 from voiceguide.messages import Earcon, Heard, HeardNumber, Log, Outcome, Say, VoiceSetting
 from voiceguide.simulation import FakeClock, SimulatedInbox
 
@@ -92,3 +93,35 @@ class StuckSynthesizer:
 
     def close(self) -> None:
         self._real.close()
+
+
+class ScriptedEngine:
+    """A stand-in speech engine: the n-th utterance it is asked to decode reads as the n-th scripted reading.
+
+    For testing the recognizer's judging rules without speech; it hears nothing while the player speaks.
+    """
+
+    name = "scripted"
+    language = "en"
+
+    def __init__(self, *readings: Hypothesis | None) -> None:
+        self._readings = list(readings)
+        self.decoded = 0
+
+    def decode(self, mode: Mode) -> ScriptedDecoding:
+        if mode is Mode.SPOTTING:
+            return ScriptedDecoding(None)
+        reading = self._readings[self.decoded] if self.decoded < len(self._readings) else None
+        self.decoded += 1
+        return ScriptedDecoding(reading)
+
+
+class ScriptedDecoding:
+    def __init__(self, reading: Hypothesis | None) -> None:
+        self._reading = reading
+
+    def feed(self, pcm: bytes) -> None:
+        return None
+
+    def finish(self) -> Hypothesis | None:
+        return self._reading

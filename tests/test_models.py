@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.adapters import models
-from voiceguide.adapters.models import ModelError, NoListenerError, choose_engine, download, find_model
+from voiceguide.adapters import model_download, model_store, models
+from voiceguide.adapters.backends import NoListenerError, choose_engine
+from voiceguide.adapters.model_download import ModelError, download
+from voiceguide.adapters.model_store import find_model
 
 
 def model_zip(top: str = "vosk-model-small-xx-0.1", extra: tuple[tuple[str, bytes], ...] = ()) -> bytes:
@@ -84,7 +86,7 @@ class Server:
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     running = Server()
-    monkeypatch.setenv(models.MODEL_LIST_ENV, f"{running.url}/model-list.json")
+    monkeypatch.setenv(model_download.MODEL_LIST_ENV, f"{running.url}/model-list.json")
     yield running
     running.httpd.shutdown()
 
@@ -134,7 +136,7 @@ def test_entries_that_escape_the_folder_are_refused(server: Server, tmp_path: Pa
 
 
 def test_offline_says_so_in_plain_words(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(models.MODEL_LIST_ENV, "http://127.0.0.1:9/model-list.json")
+    monkeypatch.setenv(model_download.MODEL_LIST_ENV, "http://127.0.0.1:9/model-list.json")
     with pytest.raises(ModelError, match="offline"):
         download("en", tmp_path, progress=io.StringIO())
 
@@ -146,7 +148,7 @@ def test_a_language_missing_from_the_list_is_named(server: Server, tmp_path: Pat
 
 
 def test_models_command_download_reports_offline_with_exit_69(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(models.MODEL_LIST_ENV, "http://127.0.0.1:9/model-list.json")
+    monkeypatch.setenv(model_download.MODEL_LIST_ENV, "http://127.0.0.1:9/model-list.json")
     out, err = io.StringIO(), io.StringIO()
     assert models.models_command("download", "en", out=out, err=err) == 69
     assert "offline" in err.getvalue() and out.getvalue() == ""
@@ -158,7 +160,7 @@ def test_search_order_prefers_the_explicit_folder_then_the_environment(
     for folder in ("explicit/vosk-model-small-en-us-0.15", "env/vosk-model-small-en-us-0.22"):
         (tmp_path / folder / "am").mkdir(parents=True)
         (tmp_path / folder / "conf").mkdir()
-    monkeypatch.setenv(models.MODEL_ENV, str(tmp_path / "env"))
+    monkeypatch.setenv(model_store.MODEL_ENV, str(tmp_path / "env"))
     assert find_model("en", tmp_path / "explicit") == tmp_path / "explicit/vosk-model-small-en-us-0.15"
     assert find_model("en-us") == tmp_path / "env/vosk-model-small-en-us-0.22"
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 import pytest
 from test_recognition import clip, speak
 
+from voiceguide.adapters.backends import choose_engine
 from voiceguide.adapters.microphone import MicrophoneListener
-from voiceguide.adapters.models import choose_engine
 from voiceguide.commands import Command
 from voiceguide.messages import DeviceNotice, Expect, Heard, HeardNumber
 from voiceguide.own_voice import OwnVoice

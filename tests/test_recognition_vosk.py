@@ -7,7 +7,7 @@ import shutil
 import pytest
 from test_recognition import accepted, clip, speak
 
-from voiceguide.adapters.models import find_model
+from voiceguide.adapters.model_store import find_model
 from voiceguide.commands import Command
 from voiceguide.hear import recognize
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide import __version__
+from voiceguide.adapters.backends import engine_names
 from voiceguide.commands import HELP_LINES, key_for
 from voiceguide.console import clock_stamp
 from voiceguide.exit_codes import ExitCode
@@ -23,8 +24,6 @@ from voiceguide.settings import RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN
 
 if TYPE_CHECKING:
     from voiceguide.session import SessionConfig
-
-ENGINES = ("vosk", "pocketsphinx")
 
 SUBCOMMANDS = ("list", "show", "validate", "schema", "history", "hear", "models", "voices", "devices")
 
@@ -101,7 +100,7 @@ def _run_parser() -> argparse.ArgumentParser:
     listening = parser.add_argument_group("listening")
     listening.add_argument("--input-device", type=_device, metavar="NAME|INDEX",
                            help="the microphone (see 'voiceguide devices'; default: the system's)")
-    listening.add_argument("--engine", choices=ENGINES,
+    listening.add_argument("--engine", choices=engine_names(),
                            help="the recognizer (default: vosk when a model is installed, else pocketsphinx)")
     listening.add_argument("--model", metavar="DIR", type=Path, help="a vosk model folder to listen with")
     listening.add_argument("--keys-only", action="store_true", help="do not listen; take commands from the keyboard")
@@ -166,7 +165,7 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     models.add_argument("--model", metavar="DIR", type=Path, help="look in this model folder first")
     hear = commands.add_parser("hear", help="the commands the recognizer hears in 16-bit mono WAV files")
     hear.add_argument("files", metavar="FILE.wav", nargs="+")
-    hear.add_argument("--engine", choices=ENGINES)
+    hear.add_argument("--engine", choices=engine_names())
     hear.add_argument("--lang", default="en", metavar="LANG", help="the language of the commands (default: en)")
     hear.add_argument("--model", metavar="DIR", type=Path, help="a vosk model folder")
     hear.add_argument("--numbers", action="store_true", help="also hear numbers, as in a pain check-in")

@@ -16,7 +16,7 @@ from typing import TextIO
 
 import numpy as np
 
-from voiceguide.adapters.models import NoListenerError, choose_engine, load_engine
+from voiceguide.adapters.backends import NoListenerError, choose_engine, load_engine, tuning_for
 from voiceguide.exit_codes import ExitCode
 from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
 
@@ -144,7 +144,7 @@ def hear(
             err.write(f"{error}\n")
             status = status or ExitCode.INVALID
             continue
-        for outcome in recognize(loaded, pcm, numbers=numbers):
+        for outcome in recognize(loaded, pcm, tuning_for(choice), numbers=numbers):
             if outcome.accepted:
                 out.write(outcome_line(str(name), outcome) + "\n")
         out.flush()

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
 
 import numpy as np
 
@@ -37,83 +35,27 @@ from voiceguide.commands import (
     match_phrase,
     normalize,
 )
+from voiceguide.decoding import BARGE_IN, SAMPLE_RATE, Decoding, Engine, Hypothesis, Mode, Tuning
 from voiceguide.own_voice import OwnVoice
 
-SAMPLE_RATE = 16_000
 FRAME_SAMPLES = 480  # 30 ms: the detector's step
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
 INT16_FULL_SCALE_DB = 20.0 * math.log10(32768.0)
-TOO_LONG = "too long for a command"
-
-# Commands that work while the player speaks: the ones that stop it, and the safety one.
-BARGE_IN: frozenset[Command] = frozenset({Command.PAUSE, Command.STOP, Command.PAIN})
 
 
-class Mode(StrEnum):
-    """What an engine listens for in one utterance."""
+class Rejection(StrEnum):
+    """Why an utterance is not a command; the value is what `--events` says (`not_taken`)."""
 
-    COMMANDS = "commands"
-    NUMBERS = "numbers"  # commands plus the number words, during a pain check-in
-    SPOTTING = "spotting"  # barge-in phrases anywhere inside other speech
-
-
-@dataclass(frozen=True)
-class Hypothesis:
-    """An engine's reading of one utterance: its words ("[unk]" for unknown speech) and fit (0..1)."""
-
-    text: str
-    confidence: float
-
-
-class Decoding(Protocol):
-    """One utterance being decoded; audio arrives in pieces as it is heard."""
-
-    def feed(self, pcm: bytes) -> Hypothesis | None:
-        """Decode more audio; a spotting decoding returns a hypothesis as soon as it hears a phrase."""
-        ...
-
-    def finish(self) -> Hypothesis | None:
-        """The utterance is over: the best reading of all of it, or None when nothing fits."""
-        ...
-
-
-class Engine(Protocol):
-    """A speech engine loaded with one language's grammars."""
-
-    name: str
-    language: str
-
-    def decode(self, mode: Mode) -> Decoding:
-        """Start decoding one utterance (one decoding per mode at a time)."""
-        ...
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """The numbers behind the decisions, measured with bench/recognition.py."""
-
-    on_db: float = 10.0  # a frame this far above the background level is speech
-    off_db: float = 6.0  # an utterance ends after `hangover` frames below floor + off_db
-    onset_frames: int = 3  # speech frames among the last 5 that start an utterance
-    hangover: float = 0.24  # seconds of quiet that end an utterance
-    preroll: float = 0.3  # audio kept from before the onset, so the first sound is decoded
-    min_speech: float = 0.15  # shorter bursts are clicks and knocks
-    talk_gap: float = 0.45  # a command is said after a pause; speech closer to other speech is talk
-    max_speech: float = 1.8  # longer speech is conversation, never a command (bench: 99% of commands)
-    threshold: float = 0.6  # least engine confidence to accept a command (bench --sweep)
-    # Per-command overrides: a wrong pause or stop costs a word to resume; a missed one can hurt.
-    thresholds: Mapping[Command, float] = field(
-        default_factory=lambda: {Command.PAUSE: 0.5, Command.STOP: 0.5, Command.PAIN: 0.5}
-    )
-    spot_threshold: float = 0.5
-    spot_window: float = 0.1  # a spotted phrase counts only if the player was audible this shortly before it
-    echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
-    echo_lag: float = 0.25  # longest delay from a block being heard to its echo being captured
-    echo_margin_db: float = 6.0  # a frame this far above the expected echo has a person in it
-    person_frames: int = 3  # such frames a command needs (a command word is ten or more frames)
-
-    def needed(self, command: Command) -> float:
-        return self.thresholds.get(command, self.threshold)
+    TOO_LONG = "too long for a command"
+    TOO_SHORT = "too short for a word"
+    NOTHING_FITS = "nothing in the grammar fits"
+    OUTSIDE_GRAMMAR = "words outside the grammar"
+    NOT_A_COMMAND = "not a command"
+    FOLLOWS_TALK = "part of longer talk"
+    TOO_UNSURE = "too unsure"
+    ECHO_ONLY = "only the player's echo"
+    PLAYER_SAID_IT = "the player said it"
+    PLAYER_SPEAKING = "the player was speaking"
 
 
 @dataclass(frozen=True)
@@ -132,7 +74,7 @@ class Outcome:
     position: float
     speech_start: float
     speech_end: float
-    rejected: str | None = None
+    rejected: Rejection | None = None
 
     @property
     def accepted(self) -> bool:
@@ -374,12 +316,12 @@ class CommandRecognizer:
                     utterance.decoding.finish()
                 return outcome
         if utterance.too_long or utterance.decoding is None:
-            return self._outcome(utterance, "", None, None, 0.0, TOO_LONG)
+            return self._outcome(utterance, "", None, None, 0.0, Rejection.TOO_LONG)
         hypothesis = utterance.decoding.finish()
         if utterance.speech_seconds < self.tuning.min_speech:
-            return self._outcome(utterance, "", None, None, 0.0, "too short for a word")
+            return self._outcome(utterance, "", None, None, 0.0, Rejection.TOO_SHORT)
         if hypothesis is None:
-            return self._outcome(utterance, "", None, None, 0.0, "nothing in the grammar fits")
+            return self._outcome(utterance, "", None, None, 0.0, Rejection.NOTHING_FITS)
         return self._judge(hypothesis, utterance, spotted=False)
 
     # The decision.
@@ -394,25 +336,25 @@ class CommandRecognizer:
         end = self._clock(utterance.last_speech)
         if "[unk]" in hypothesis.text and not spotted:
             return self._outcome(
-                utterance, hypothesis.text, command, number, confidence, "words outside the grammar"
+                utterance, hypothesis.text, command, number, confidence, Rejection.OUTSIDE_GRAMMAR
             )
         if command is None and number is None:
-            return self._outcome(utterance, text, None, None, confidence, "not a command")
+            return self._outcome(utterance, text, None, None, confidence, Rejection.NOT_A_COMMAND)
         if utterance.follows_talk and not spotted:
-            return self._outcome(utterance, text, command, number, confidence, "part of longer talk")
+            return self._outcome(utterance, text, command, number, confidence, Rejection.FOLLOWS_TALK)
         if confidence < (self.tuning.spot_threshold if spotted else self._needed(command)):
-            return self._outcome(utterance, text, command, number, confidence, "too unsure")
+            return self._outcome(utterance, text, command, number, confidence, Rejection.TOO_UNSURE)
         person, voiced = self._person_frames(utterance)
         if person < self.tuning.person_frames:
-            return self._outcome(utterance, text, command, number, confidence, "only the player's echo")
+            return self._outcome(utterance, text, command, number, confidence, Rejection.ECHO_ONLY)
         # Mostly the player's echo with a little more: its words are not commands. Mostly louder than
         # the echo: a person answering the player's "say ready" the moment it ends.
         mostly_echo = 2 * person < voiced
         if mostly_echo and self.own_voice.said_any(set(words), start, end, self.tuning.echo_tail):
-            return self._outcome(utterance, text, command, number, confidence, "the player said it")
+            return self._outcome(utterance, text, command, number, confidence, Rejection.PLAYER_SAID_IT)
         player_audible = self.own_voice.speaking(start, end)
         if player_audible and not spotted and command not in BARGE_IN:
-            return self._outcome(utterance, text, command, number, confidence, "the player was speaking")
+            return self._outcome(utterance, text, command, number, confidence, Rejection.PLAYER_SPEAKING)
         return self._outcome(utterance, text, command, number, confidence, None)
 
     def _person_frames(self, utterance: _Utterance) -> tuple[int, int]:
@@ -436,7 +378,7 @@ class CommandRecognizer:
         command: Command | None,
         number: int | None,
         confidence: float,
-        rejected: str | None,
+        rejected: Rejection | None,
     ) -> Outcome:
         position = self._frames * FRAME_SECONDS
         return Outcome(

@@ -194,8 +194,8 @@ def _open_listener(routine: Routine, config: SessionConfig, clock: MonotonicCloc
                    own_voice: OwnVoice, console: Console) -> MicrophoneListener | None:
     """The microphone's listener, not yet started, after one line saying which engine listens on which
     microphone; None (after one line saying why) when only keys can work."""
+    from voiceguide.adapters.backends import NoListenerError
     from voiceguide.adapters.microphone import microphone_name, open_listener
-    from voiceguide.adapters.models import NoListenerError
 
     try:
         listener, sentence = open_listener(inbox.put, clock, own_voice, routine.language, config.input_device,

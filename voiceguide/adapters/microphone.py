@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 from voiceguide.adapters.alsa_messages import quiet_alsa
 from voiceguide.adapters.audio_out import STUCK_SECONDS
-from voiceguide.adapters.models import EngineChoice, NoListenerError, choose_engine, load_engine
+from voiceguide.adapters.backends import EngineChoice, NoListenerError, choose_engine, load_engine, tuning_for
 from voiceguide.messages import DeviceNotice, Event, Expect, Heard, HeardNumber, Notice, NotTaken
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
-from voiceguide.recognition import SAMPLE_RATE, TOO_LONG, CommandRecognizer, Engine, Outcome, Tuning
+from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Rejection, Tuning
 
 BLOCK_SECONDS = 0.1
 DEVICE = "microphone"
@@ -109,7 +109,7 @@ class MicrophoneListener:
         self._own_voice = own_voice
         self.choice = choice
         self._device = device
-        self._tuning = tuning
+        self._tuning = tuning or tuning_for(choice)
         self._open_input = open_input
         self._retry = retry_seconds
         self._stall = stall_seconds
@@ -201,7 +201,7 @@ class MicrophoneListener:
             for outcome in recognizer.feed(pcm, at):
                 if outcome.accepted:
                     self._report(_event(outcome))
-                elif outcome.text or outcome.rejected == TOO_LONG:
+                elif outcome.text or outcome.rejected is Rejection.TOO_LONG:
                     self._report(
                         NotTaken(outcome.text, outcome.command, outcome.confidence, outcome.rejected or "", outcome.at)
                     )

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pocketsphinx
-
+from voiceguide.adapters.backends import Backend, Capabilities
 from voiceguide.commands import GRAMMAR_FILLERS, base_language, grammar_phrases
-from voiceguide.recognition import Hypothesis, Mode
+from voiceguide.decoding import Hypothesis, Mode
+
+if TYPE_CHECKING:
+    import pocketsphinx
 
 # The phone loop's language weight: low, so it is nearly the free acoustic best path.
 PHONE_LM_WEIGHT = 1.0
@@ -56,6 +59,8 @@ class SphinxEngine:
     def __init__(self, language: str = "en") -> None:
         if base_language(language) != "en":
             raise ValueError(f"pocketsphinx here only has US English, not {language}.")
+        import pocketsphinx
+
         self.language = "en"
         pocketsphinx.set_loglevel("FATAL")
         self._grammar = pocketsphinx.Decoder(loglevel="FATAL", lm=None, topn=TOP_N)
@@ -137,3 +142,13 @@ class _SpotDecoding:
         self._spotter.end_utt()
         hit = self._spotter.hyp()
         return Hypothesis(hit.hypstr, 1.0) if hit is not None and hit.hypstr else None
+
+
+BACKEND = Backend(
+    name="pocketsphinx",
+    packages=("pocketsphinx",),
+    capabilities=Capabilities(grammar=True, spotting=True, streaming=True),
+    load=lambda language, model: SphinxEngine(language),
+    rank=20,
+    built_in={"en": "English"},
+)

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import vosk
-
+from voiceguide.adapters.backends import Backend, Capabilities
+from voiceguide.adapters.model_store import find_model
 from voiceguide.commands import PHRASES, base_language, grammar_phrases
-from voiceguide.recognition import BARGE_IN, SAMPLE_RATE, Hypothesis, Mode
+from voiceguide.decoding import BARGE_IN, SAMPLE_RATE, Hypothesis, Mode
+
+if TYPE_CHECKING:
+    import vosk
 
 UNKNOWN = "[unk]"
 UNKNOWN_TOKENS = ("[unk]", "<UNK>", "<unk>")
@@ -28,6 +32,8 @@ class VoskEngine:
     name = "vosk"
 
     def __init__(self, model_path: Path, language: str) -> None:
+        import vosk
+
         self.language = language
         vosk.SetLogLevel(-1)
         self._model = vosk.Model(str(model_path))
@@ -96,3 +102,18 @@ def _hypothesis(words: list[dict[str, float | str]]) -> Hypothesis:
     """The words, and the least sure of the known ones as the confidence."""
     confidences = [float(w["conf"]) for w in words if w["word"] != UNKNOWN]
     return Hypothesis(" ".join(str(w["word"]) for w in words), min(confidences, default=0.0))
+
+
+def _load(language: str, model: Path | None) -> VoskEngine:
+    assert model is not None, "vosk always listens with a model found first"
+    return VoskEngine(model, language)
+
+
+BACKEND = Backend(
+    name="vosk",
+    packages=("vosk",),
+    capabilities=Capabilities(grammar=True, spotting=True, streaming=True),
+    load=_load,
+    rank=10,
+    find_model=find_model,
+)

@@ -1,0 +1,84 @@
+"""The recognizer's judging rules, fast: sound bursts cut into utterances, read by a scripted stand-in decoder.
+
+Each rule names its rejection reason (what `--events` logs as `not_taken`). The same rules run on
+real speech and real engines in test_recognition.py and test_recognition_vosk.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.fakes import ScriptedEngine
+from voiceguide.commands import Command
+from voiceguide.decoding import SAMPLE_RATE, Hypothesis
+from voiceguide.hear import recognize
+from voiceguide.own_voice import OwnVoice
+from voiceguide.recognition import CommandRecognizer, Outcome, Rejection
+
+
+def sound(*parts: tuple[str, float], seed: int = 3) -> bytes:
+    """("quiet" | "loud", seconds) in a row: a -62 dBFS room and bursts as loud as speech (-21 dBFS)."""
+    rng = np.random.default_rng(seed)
+    pieces = [rng.normal(0.0, 3000.0 if kind == "loud" else 26.0, int(seconds * SAMPLE_RATE)) for kind, seconds in parts]
+    return np.clip(np.concatenate(pieces), -32768, 32767).astype(np.int16).tobytes()
+
+
+def said(text: str, confidence: float = 0.9) -> Hypothesis:
+    return Hypothesis(text, confidence)
+
+
+def judged(engine: ScriptedEngine, *parts: tuple[str, float]) -> list[Outcome]:
+    return recognize(engine, sound(("quiet", 0.8), *parts, ("quiet", 1.0)))
+
+
+def test_a_command_alone_between_pauses_is_taken() -> None:
+    [outcome] = judged(ScriptedEngine(said("okay next please")), ("loud", 0.5))
+    assert (outcome.command, outcome.rejected) == (Command.NEXT, None)
+
+
+@pytest.mark.parametrize(
+    ("reading", "seconds", "reason"),
+    [
+        (said("next"), 2.5, Rejection.TOO_LONG),
+        (said("next"), 0.1, Rejection.TOO_SHORT),
+        (None, 0.5, Rejection.NOTHING_FITS),
+        (said("next [unk]"), 0.5, Rejection.OUTSIDE_GRAMMAR),
+        (said("okay please"), 0.5, Rejection.NOT_A_COMMAND),
+        (said("next", 0.55), 0.5, Rejection.TOO_UNSURE),
+    ],
+)
+def test_what_is_not_a_command_says_why(reading: Hypothesis | None, seconds: float, reason: Rejection) -> None:
+    outcomes = judged(ScriptedEngine(reading), ("loud", seconds))
+    assert [o.rejected for o in outcomes] == [reason]
+
+
+def test_stopping_commands_need_less_certainty_than_the_others() -> None:
+    [outcome] = judged(ScriptedEngine(said("pause", 0.55)), ("loud", 0.5))
+    assert (outcome.command, outcome.rejected) == (Command.PAUSE, None)
+
+
+def test_a_command_straight_after_other_talk_is_part_of_it_and_after_a_pause_it_is_not() -> None:
+    talk_then_next = ScriptedEngine(said("what"), said("next"))
+    soon = judged(talk_then_next, ("loud", 0.6), ("quiet", 0.3), ("loud", 0.4))
+    assert [o.rejected for o in soon] == [Rejection.NOT_A_COMMAND, Rejection.FOLLOWS_TALK]
+    later = judged(ScriptedEngine(said("what"), said("next")), ("loud", 0.6), ("quiet", 0.9), ("loud", 0.4))
+    assert [o.rejected for o in later] == [Rejection.NOT_A_COMMAND, None]
+
+
+def test_a_command_taken_is_not_talk_so_the_next_may_follow_at_once() -> None:
+    outcomes = judged(ScriptedEngine(said("skip"), said("pause")), ("loud", 0.4), ("quiet", 0.3), ("loud", 0.4))
+    assert [(o.command, o.rejected) for o in outcomes] == [(Command.SKIP, None), (Command.PAUSE, None)]
+
+
+def test_only_the_barge_in_commands_count_while_the_player_speaks() -> None:
+    """The player talks through the whole utterance, quietly enough that the burst is plainly a person."""
+    for reading, expected in ((said("next"), Rejection.PLAYER_SPEAKING), (said("pause"), None)):
+        own_voice = OwnVoice()
+        own_voice.started("Hold the stretch for thirty seconds.", 0.0)
+        for block in range(40):
+            own_voice.played(block * 0.1, 1e-8)
+        recognizer = CommandRecognizer(ScriptedEngine(reading), own_voice)
+        pcm = sound(("quiet", 0.8), ("loud", 0.5), ("quiet", 1.0))
+        outcomes = recognizer.feed(pcm, len(pcm) / 2 / SAMPLE_RATE) + recognizer.flush()
+        assert [o.rejected for o in outcomes] == [expected]

@@ -1,0 +1,86 @@
+"""What the command recognizer asks of a speech engine, and the numbers that tune its decisions.
+
+Kept apart from voiceguide.recognition (and free of numpy) so the backend registry and the engine
+adapters can be read without loading any audio code: `voiceguide validate` and `--help` stay fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from voiceguide.commands import Command
+
+SAMPLE_RATE = 16_000
+
+# Commands that work while the player speaks: the ones that stop it, and the safety one.
+BARGE_IN: frozenset[Command] = frozenset({Command.PAUSE, Command.STOP, Command.PAIN})
+
+
+class Mode(StrEnum):
+    """What an engine listens for in one utterance."""
+
+    COMMANDS = "commands"
+    NUMBERS = "numbers"  # commands plus the number words, during a pain check-in
+    SPOTTING = "spotting"  # barge-in phrases anywhere inside other speech
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """An engine's reading of one utterance: its words ("[unk]" for unknown speech) and fit (0..1)."""
+
+    text: str
+    confidence: float
+
+
+class Decoding(Protocol):
+    """One utterance being decoded; audio arrives in pieces as it is heard."""
+
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        """Decode more audio; a spotting decoding returns a hypothesis as soon as it hears a phrase."""
+        ...
+
+    def finish(self) -> Hypothesis | None:
+        """The utterance is over: the best reading of all of it, or None when nothing fits."""
+        ...
+
+
+class Engine(Protocol):
+    """A speech engine loaded with one language's grammars."""
+
+    name: str
+    language: str
+
+    def decode(self, mode: Mode) -> Decoding:
+        """Start decoding one utterance (one decoding per mode at a time)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The numbers behind the decisions, measured with bench/recognition.py."""
+
+    on_db: float = 10.0  # a frame this far above the background level is speech
+    off_db: float = 6.0  # an utterance ends after `hangover` frames below floor + off_db
+    onset_frames: int = 3  # speech frames among the last 5 that start an utterance
+    hangover: float = 0.24  # seconds of quiet that end an utterance
+    preroll: float = 0.3  # audio kept from before the onset, so the first sound is decoded
+    min_speech: float = 0.15  # shorter bursts are clicks and knocks
+    talk_gap: float = 0.45  # a command is said after a pause; speech closer to other speech is talk
+    max_speech: float = 1.8  # longer speech is conversation, never a command (bench: 99% of commands)
+    threshold: float = 0.6  # least engine confidence to accept a command (bench --sweep)
+    # Per-command overrides: a wrong pause or stop costs a word to resume; a missed one can hurt.
+    thresholds: Mapping[Command, float] = field(
+        default_factory=lambda: {Command.PAUSE: 0.5, Command.STOP: 0.5, Command.PAIN: 0.5}
+    )
+    spot_threshold: float = 0.5
+    spot_window: float = 0.1  # a spotted phrase counts only if the player was audible this shortly before it
+    echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
+    echo_lag: float = 0.25  # longest delay from a block being heard to its echo being captured
+    echo_margin_db: float = 6.0  # a frame this far above the expected echo has a person in it
+    person_frames: int = 3  # such frames a command needs (a command word is ten or more frames)
+
+    def needed(self, command: Command) -> float:
+        return self.thresholds.get(command, self.threshold)
