@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.fakes import ScriptedEngine
+from tests.fakes import ScriptedEngine, SilencingFrontEnd
 from voiceguide.commands import Command
 from voiceguide.decoding import SAMPLE_RATE, Hypothesis
 from voiceguide.hear import recognize
@@ -20,7 +20,10 @@ from voiceguide.recognition import CommandRecognizer, Outcome, Rejection
 def sound(*parts: tuple[str, float], seed: int = 3) -> bytes:
     """("quiet" | "loud", seconds) in a row: a -62 dBFS room and bursts as loud as speech (-21 dBFS)."""
     rng = np.random.default_rng(seed)
-    pieces = [rng.normal(0.0, 3000.0 if kind == "loud" else 26.0, int(seconds * SAMPLE_RATE)) for kind, seconds in parts]
+    pieces = [
+        rng.normal(0.0, 3000.0 if kind == "loud" else 26.0, int(seconds * SAMPLE_RATE))
+        for kind, seconds in parts
+    ]
     return np.clip(np.concatenate(pieces), -32768, 32767).astype(np.int16).tobytes()
 
 
@@ -48,7 +51,9 @@ def test_a_command_alone_between_pauses_is_taken() -> None:
         (said("next", 0.55), 0.5, Rejection.TOO_UNSURE),
     ],
 )
-def test_what_is_not_a_command_says_why(reading: Hypothesis | None, seconds: float, reason: Rejection) -> None:
+def test_what_is_not_a_command_says_why(
+    reading: Hypothesis | None, seconds: float, reason: Rejection
+) -> None:
     outcomes = judged(ScriptedEngine(reading), ("loud", seconds))
     assert [o.rejected for o in outcomes] == [reason]
 
@@ -67,7 +72,9 @@ def test_a_command_straight_after_other_talk_is_part_of_it_and_after_a_pause_it_
 
 
 def test_a_command_taken_is_not_talk_so_the_next_may_follow_at_once() -> None:
-    outcomes = judged(ScriptedEngine(said("skip"), said("pause")), ("loud", 0.4), ("quiet", 0.3), ("loud", 0.4))
+    outcomes = judged(
+        ScriptedEngine(said("skip"), said("pause")), ("loud", 0.4), ("quiet", 0.3), ("loud", 0.4)
+    )
     assert [(o.command, o.rejected) for o in outcomes] == [(Command.SKIP, None), (Command.PAUSE, None)]
 
 
@@ -82,3 +89,15 @@ def test_only_the_barge_in_commands_count_while_the_player_speaks() -> None:
         pcm = sound(("quiet", 0.8), ("loud", 0.5), ("quiet", 1.0))
         outcomes = recognizer.feed(pcm, len(pcm) / 2 / SAMPLE_RATE) + recognizer.flush()
         assert [o.rejected for o in outcomes] == [expected]
+
+
+@pytest.mark.parametrize(("room_std", "cleaned"), [(26.0, False), (300.0, True)])
+def test_the_noise_front_end_is_used_only_when_the_room_is_loud(room_std: float, cleaned: bool) -> None:
+    """-62 dBFS (a quiet room) hears the raw audio; -41 dBFS (a fan close by) hears it through the front end."""
+    rng = np.random.default_rng(5)
+    room = rng.normal(0.0, room_std, int(3.0 * SAMPLE_RATE))
+    room[int(1.5 * SAMPLE_RATE) : int(2.0 * SAMPLE_RATE)] += rng.normal(0.0, 6000.0, int(0.5 * SAMPLE_RATE))
+    pcm = np.clip(room, -32768, 32767).astype(np.int16).tobytes()
+    recognizer = CommandRecognizer(ScriptedEngine(said("next")), front_end=SilencingFrontEnd())
+    outcomes = recognizer.feed(pcm, 3.0) + recognizer.flush()
+    assert [o.command for o in outcomes] == ([] if cleaned else [Command.NEXT])

@@ -17,6 +17,7 @@ from typing import TextIO
 import numpy as np
 
 from voiceguide.adapters.backends import NoListenerError, choose_engine, load_engine, tuning_for
+from voiceguide.adapters.webrtc_noise import WebrtcNoiseSuppression
 from voiceguide.exit_codes import ExitCode
 from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
 
@@ -87,7 +88,7 @@ def recognize(
     engine: Engine, pcm: bytes, tuning: Tuning | None = None, numbers: bool = False
 ) -> list[Outcome]:
     """Every outcome (accepted or not) of one recording, with times as positions in the audio."""
-    recognizer = CommandRecognizer(engine, tuning=tuning)
+    recognizer = CommandRecognizer(engine, tuning=tuning, front_end=WebrtcNoiseSuppression())
     recognizer.expect_numbers(numbers)
     outcomes: list[Outcome] = []
     position = 0

@@ -35,7 +35,7 @@ from voiceguide.commands import (
     match_phrase,
     normalize,
 )
-from voiceguide.decoding import BARGE_IN, SAMPLE_RATE, Decoding, Engine, Hypothesis, Mode, Tuning
+from voiceguide.decoding import BARGE_IN, SAMPLE_RATE, Decoding, Engine, FrontEnd, Hypothesis, Mode, Tuning
 from voiceguide.own_voice import OwnVoice
 
 FRAME_SAMPLES = 480  # 30 ms: the detector's step
@@ -146,6 +146,28 @@ class _Utterance:
         return (self.last_speech - self.start_frame) * FRAME_SECONDS
 
 
+def _level(frame: bytes) -> float:
+    """A frame's power in dB above one int16 step squared."""
+    samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
+    return 10.0 * math.log10(float(np.mean(samples * samples)) + 1.0)
+
+
+class Floor:
+    """The background level: follows quiet moments down at once and creeps up slowly through sound,
+    more slowly still during an utterance. (A low percentile of recent levels cut sentences into
+    command-sized pieces: twice the false commands on the development set.)"""
+
+    def __init__(self) -> None:
+        self.level: float | None = None
+
+    def follow(self, level: float, busy: bool) -> float:
+        if self.level is None or level < self.level:
+            self.level = level
+        else:
+            self.level += min(level - self.level, 0.005 if busy else 0.03)
+        return self.level
+
+
 class CommandRecognizer:
     """Turns a stream of 16 kHz mono int16 audio into command outcomes.
 
@@ -157,8 +179,12 @@ class CommandRecognizer:
         engine: Engine,
         own_voice: OwnVoice | None = None,
         tuning: Tuning | None = None,
+        front_end: FrontEnd | None = None,
     ) -> None:
         self.engine = engine
+        self._front_end = front_end
+        self._room = Floor()  # the room's own sound, before any cleaning
+        self._suppressing = False
         self.language = engine.language
         self.own_voice = own_voice or OwnVoice()
         self.tuning = tuning or Tuning()
@@ -166,7 +192,7 @@ class CommandRecognizer:
         self._pending = b""
         self._frames = 0  # frames seen since the stream began
         self._clock_offset = 0.0  # clock time minus audio position, updated on every chunk
-        self._floor: float | None = None
+        self._floor = Floor()
         self._recent: deque[bool] = deque(maxlen=5)
         self._preroll: deque[bytes] = deque(maxlen=max(1, round(self.tuning.preroll / FRAME_SECONDS)))
         self._utterance: _Utterance | None = None
@@ -189,7 +215,7 @@ class CommandRecognizer:
         self._clock_offset = end_time - (self._frames * FRAME_SAMPLES + (len(data) // 2)) / SAMPLE_RATE
         outcomes: list[Outcome] = []
         for offset in range(0, usable, 2 * FRAME_SAMPLES):
-            outcome = self._frame(data[offset : offset + 2 * FRAME_SAMPLES])
+            outcome = self._frame(self._cleaned(data[offset : offset + 2 * FRAME_SAMPLES]))
             if outcome is not None:
                 outcomes.append(outcome)
         return outcomes
@@ -201,12 +227,26 @@ class CommandRecognizer:
         outcome = self._end_utterance()
         return [outcome] if outcome is not None else []
 
-    # The detector, one 30 ms frame at a time.
+    # The front end, the detector, one 30 ms frame at a time.
+
+    def _cleaned(self, frame: bytes) -> bytes:
+        """The frame through the front end while the room is loud enough to call for it.
+
+        The front end hears every frame, so its picture of the noise is current when it is switched
+        in; it is switched only between utterances, so no utterance is decoded half cleaned."""
+        above = self.tuning.suppress_noise_above_db
+        if self._front_end is None or above is None:
+            return frame
+        room = self._room.follow(_level(frame), self._utterance is not None) - INT16_FULL_SCALE_DB
+        if self._utterance is None:
+            hysteresis = self.tuning.suppress_hysteresis_db if self._suppressing else 0.0
+            self._suppressing = room > above - hysteresis
+        cleaned = self._front_end.process(frame)
+        return cleaned if self._suppressing else frame
 
     def _frame(self, frame: bytes) -> Outcome | None:
-        samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
-        level = 10.0 * math.log10(float(np.mean(samples * samples)) + 1.0)
-        floor = self._track_floor(level)
+        level = _level(frame)
+        floor = self._floor.follow(level, self._utterance is not None)
         loud = level > floor + self.tuning.on_db
         self._frames += 1
         self._recent.append(loud)
@@ -243,16 +283,6 @@ class CommandRecognizer:
         end = self._clock(self._frames)
         power = self.own_voice.loudest_played(end - FRAME_SECONDS - self.tuning.echo_lag, end + FRAME_SECONDS)
         return 10.0 * math.log10(power + 1e-12)
-
-    def _track_floor(self, level: float) -> float:
-        """The background level: follows quiet moments down at once and creeps up slowly through
-        sound. (A low percentile of recent levels cut sentences into command-sized pieces: twice the
-        false commands on the development set.)"""
-        if self._floor is None or level < self._floor:
-            self._floor = level
-        else:
-            self._floor += min(level - self._floor, 0.03 if self._utterance is None else 0.005)
-        return self._floor
 
     def _begin_utterance(self) -> None:
         frames = list(self._preroll)

@@ -101,7 +101,9 @@ def _usable(backend: Backend, language: str, model: Path | None, asked: bool) ->
         return EngineChoice(backend.name, language, found, sentence)
     if base_language(language) in backend.built_in:
         downloadable = [b.name for b in backends().values() if b.find_model is not None and b.installed]
-        better = "" if asked or not downloadable else " For better recognition: voiceguide models download en."
+        better = (
+            "" if asked or not downloadable else " For better recognition: voiceguide models download en."
+        )
         return EngineChoice(backend.name, language, None, f"Listening with {backend.name}, built in.{better}")
     if backend.find_model is not None:
         raise NoListenerError(

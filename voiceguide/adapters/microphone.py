@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from voiceguide.adapters.alsa_messages import quiet_alsa
 from voiceguide.adapters.audio_out import STUCK_SECONDS
 from voiceguide.adapters.backends import EngineChoice, NoListenerError, choose_engine, load_engine, tuning_for
+from voiceguide.adapters.webrtc_noise import WebrtcNoiseSuppression
 from voiceguide.messages import DeviceNotice, Event, Expect, Heard, HeardNumber, Notice, NotTaken
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
@@ -172,7 +173,8 @@ class MicrophoneListener:
             if announced_lost:
                 self._notice(True, "The microphone is back; voice commands work again.")
                 announced_lost = False
-            self._listen(stream, CommandRecognizer(self.engine, self._own_voice, self._tuning))
+            recognizer = CommandRecognizer(self.engine, self._own_voice, self._tuning, WebrtcNoiseSuppression())
+            self._listen(stream, recognizer)
             stream.close()
             # Reopened at once: a stream that ended but opens again straight away was never lost to the
             # person, so only a microphone that stays away is announced (once), and its return once.

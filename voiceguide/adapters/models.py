@@ -57,6 +57,8 @@ def _nothing_installed() -> str:
     """What listens when no model is installed, from the registry: "No vosk model is installed; ..."."""
     with_models = [b.name for b in backends().values() if b.find_model is not None]
     built_in = [
-        f"{' and '.join(b.built_in.values())} uses the built-in {b.name}" for b in backends().values() if b.built_in
+        f"{' and '.join(b.built_in.values())} uses the built-in {b.name}"
+        for b in backends().values()
+        if b.built_in
     ]
     return f"No {' or '.join(with_models)} model is installed; {'; '.join(built_in) or 'nothing listens'}."
