@@ -13,10 +13,7 @@ Timing is deadline-based. A part's timed phase starts when its opening has been 
 `deadline = now + time_left`; pausing stores `time_left = deadline - now` and resuming restarts from
 it, so a paused hold gets exactly the time it had left and a long sentence never shifts a deadline.
 
-Who may speak when (the priority rule, in `_Utterances`), for every utterance, device notices included:
-- URGENT (safety, answers to the user) cuts whatever is playing;
-- INSTRUCTION queues behind other instructions and cuts a tick;
-- TICK is dropped while anything more important is pending and replaces an older tick.
+Who may speak when is the priority rule of `utterances.py`, for every utterance, device notices included.
 Illegal events (time going backwards, anything after the end) raise and leave the state unchanged.
 """
 
@@ -54,14 +51,13 @@ from voiceguide.messages import (
     Priority,
     QuitConfirmed,
     RoutineCompleted,
-    Say,
-    Silence,
     SpeechDone,
     StateChanged,
     VoiceSetting,
 )
 from voiceguide.plan import INTRO_STEP, PartKind, Scheduled, estimated_part_seconds
 from voiceguide.routine import Routine
+from voiceguide.utterances import Utterances
 from voiceguide.wording import Line, wording
 
 QUIT_CONFIRM_SECONDS = 10.0
@@ -117,51 +113,6 @@ class IllegalEvent(Exception):
     """An event that cannot happen in the engine's current state."""
 
 
-class _Utterances:
-    """The priority rule: which utterance may speak over which, and which utterance's end moves the
-    engine on (the gate). Every Say gets a fresh id; Silence drops everything pending."""
-
-    def __init__(self, out: list[Effect]) -> None:
-        self._out = out
-        self._pending: dict[int, Priority] = {}
-        self.last_id = 0  # the id of the latest Say
-        self.gate: int | None = None
-
-    def say(self, text: str, priority: Priority, *, gate: bool = False) -> None:
-        if not text:
-            return
-        pending = set(self._pending.values())
-        if priority is Priority.TICK:
-            if any(p < Priority.TICK for p in pending):
-                return
-            if pending:
-                self.silence()
-        elif priority is Priority.INSTRUCTION:
-            if pending == {Priority.TICK}:
-                self.silence()
-        else:
-            self.silence()
-        self.last_id += 1
-        self._pending[self.last_id] = priority
-        self._out.append(Say(self.last_id, text, priority))
-        if gate:
-            self.gate = self.last_id
-
-    def silence(self) -> None:
-        if self._pending:
-            self._out.append(Silence())
-            self._pending.clear()
-        self.gate = None
-
-    def done(self, utterance_id: int) -> bool:
-        """Marks an utterance as ended; True when it was the gate."""
-        self._pending.pop(utterance_id, None)
-        if utterance_id != self.gate:
-            return False
-        self.gate = None
-        return True
-
-
 class Engine:
     """The routine's state machine. Feed it events in time order; carry out the effects it returns."""
 
@@ -172,7 +123,7 @@ class Engine:
         self.options = options
         self._words = wording(options.language)
         self._out: list[Effect] = []
-        self._speech = _Utterances(self._out)
+        self._speech = Utterances(self._out)
         self._started = False
         self._now = float("-inf")
         self._index = 0
