@@ -112,7 +112,6 @@ def _steered(rig: PulseRig, folder: Path, figures: dict[str, list[float]]) -> No
             (meter.cpu_seconds() - cpu_from) / (time.monotonic() - clock_from)
         )
         figures["peak resident memory (MB)"].append(meter.peak_rss_mb())
-        figures["commands said again (not heard the first time)"].append(talk.repeats)
     finally:
         run.close()
 

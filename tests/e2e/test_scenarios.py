@@ -181,7 +181,7 @@ def test_quit_then_confirm_ends_with_exit_0_and_a_session_record(
     question = run.events.wait_for(saying("Do you want to end the session?"), first["t"])
     # A command word the player itself said ("Say quit again") is ignored for its echo tail (0.6 s) after it.
     wait_until(talk.when_quiet(question["t"]) + 0.7)
-    talk.command("quit", attempts=1)  # the confirmation window is 10 s: no time to say it twice
+    talk.command("quit")
     goodbye = run.events.wait_for(saying("Ending the session."))
     run.events.audible(goodbye)
     assert run.wait(timeout=20) == 0
