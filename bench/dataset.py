@@ -13,6 +13,7 @@ import json
 import random
 import sys
 import wave
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -134,12 +135,28 @@ def render(
     talk: np.ndarray,
 ) -> tuple[np.ndarray, float]:
     """One clip: lead-in, phrase, tail, under `condition`. Returns the audio and where the phrase ends."""
-    spoken = speak(phrase, voice, speed, pitch) * rng.uniform(0.5, 1.0)
-    lead, tail = int(RATE * rng.uniform(0.6, 1.0)), int(RATE * 1.0)
+    return in_condition(speak(phrase, voice, speed, pitch), condition, rng, talk, longest_lead=1.0,
+                        talk_before=TALK_BEFORE, room=lambda length, _, rng: noise_floor(length, rng))
+
+
+def in_condition(
+    spoken: np.ndarray,
+    condition: str,
+    rng: np.random.Generator,
+    talk: np.ndarray,
+    *,
+    longest_lead: float,
+    talk_before: float,
+    room: Callable[[int, np.ndarray, np.random.Generator], np.ndarray],
+) -> tuple[np.ndarray, float]:
+    """`spoken` at a random level after 0.6 s to `longest_lead` of room sound (plus `talk_before` of talk
+    already going on), with a 1 s tail, under `condition`; the audio and where the phrase ends."""
+    spoken = spoken * rng.uniform(0.5, 1.0)
+    lead, tail = int(RATE * rng.uniform(0.6, longest_lead)), RATE
     if condition.startswith("talk"):
-        lead += int(RATE * TALK_BEFORE)
+        lead += int(RATE * talk_before)
     clip = np.concatenate([np.zeros(lead), spoken, np.zeros(tail)])
-    clip += noise_floor(len(clip), rng)
+    clip += room(len(clip), spoken, rng)
     if condition.startswith("pink"):
         clip += mix(spoken, pink_noise(len(clip), rng), float(condition[4:]))
     elif condition.startswith("talk"):
@@ -258,18 +275,8 @@ def natural_clip(
     spoken: np.ndarray, condition: str, rng: np.random.Generator, talk: np.ndarray
 ) -> tuple[np.ndarray, float]:
     """Lead-in of 0.6-1.4 s of room sound (plus talk already going on), the phrase, a 1 s tail."""
-    spoken = spoken * rng.uniform(0.5, 1.0)
-    lead, tail = int(RATE * rng.uniform(0.6, 1.4)), RATE
-    if condition.startswith("talk"):
-        lead += int(RATE * NATURAL_TALK_BEFORE)
-    clip = np.concatenate([np.zeros(lead), spoken, np.zeros(tail)])
-    clip += room_sound(len(clip), spoken, rng)
-    if condition.startswith("pink"):
-        clip += mix(spoken, pink_noise(len(clip), rng), float(condition[4:]))
-    elif condition.startswith("talk"):
-        start = int(rng.integers(0, max(1, len(talk) - len(clip))))
-        clip += mix(spoken, talk[start : start + len(clip)], float(condition[4:]))
-    return clip, (lead + len(spoken)) / RATE
+    return in_condition(spoken, condition, rng, talk, longest_lead=1.4, talk_before=NATURAL_TALK_BEFORE,
+                        room=room_sound)
 
 
 def build_natural(rounds: int = 2, sentences: int = 36, seed: int = 7) -> tuple[Path, list[Clip]]:
