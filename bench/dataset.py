@@ -175,12 +175,19 @@ def background_talk(language: str, rng: random.Random) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def built_before(folder: Path) -> list[Clip] | None:
+    """The clips of a set generated earlier into `folder`, or None."""
+    index = folder / "index.json"
+    if not index.is_file():
+        return None
+    return [Clip(**entry) for entry in json.loads(index.read_text(encoding="utf-8"))]
+
+
 def build(language: str = "en", per_condition: int = 120, seed: int = 7) -> tuple[Path, list[Clip]]:
     """Generate (or reuse) the dataset; returns its folder and clips."""
     folder = OUT / f"dataset-v{VERSION}-{language}-{per_condition}-{seed}"
-    index = folder / "index.json"
-    if index.is_file():
-        return folder, [Clip(**entry) for entry in json.loads(index.read_text(encoding="utf-8"))]
+    if (clips := built_before(folder)) is not None:
+        return folder, clips
     pick = random.Random(seed)
     rng = np.random.default_rng(seed)
     english = language == "en"
@@ -208,7 +215,8 @@ def build(language: str = "en", per_condition: int = 120, seed: int = 7) -> tupl
             write_wav(folder / path, audio)
             core_text = core if kind == "command" else ""
             clips.append(Clip(path, kind, phrase, core_text, voice, speed, pitch, condition, round(end, 3)))
-    index.write_text(json.dumps([asdict(c) for c in clips], ensure_ascii=False, indent=1), encoding="utf-8")
+    index = json.dumps([asdict(c) for c in clips], ensure_ascii=False, indent=1)
+    (folder / "index.json").write_text(index, encoding="utf-8")
     return folder, clips
 
 
@@ -283,9 +291,8 @@ def build_natural(rounds: int = 2, sentences: int = 36, seed: int = 7) -> tuple[
     """The natural-voice set: per condition, every command phrase `rounds` times and `sentences`
     ordinary sentences; voices rotate so each voice says every kind of phrase under every condition."""
     folder = OUT / f"natural-v{NATURAL_VERSION}-{rounds}-{sentences}-{seed}"
-    index = folder / "index.json"
-    if index.is_file():
-        return folder, [Clip(**entry) for entry in json.loads(index.read_text(encoding="utf-8"))]
+    if (clips := built_before(folder)) is not None:
+        return folder, clips
     pick = random.Random(seed)
     rng = np.random.default_rng(seed)
     talk = talk_in_the_room(pick)
@@ -313,7 +320,8 @@ def build_natural(rounds: int = 2, sentences: int = 36, seed: int = 7) -> tuple[
                 Clip(path, kind, phrase, core if kind == "command" else "", voice.name, 0, 0, condition,
                      round(end, 3), command)
             )  # fmt: skip
-    index.write_text(json.dumps([asdict(c) for c in clips], ensure_ascii=False, indent=1), encoding="utf-8")
+    index = json.dumps([asdict(c) for c in clips], ensure_ascii=False, indent=1)
+    (folder / "index.json").write_text(index, encoding="utf-8")
     return folder, clips
 
 

@@ -319,7 +319,7 @@ class AudioOutput:
                 if event is None:
                     continue
             if isinstance(event, _Failed):
-                self._stop_failed_stream()
+                self.close()  # stopped before it is called failed: nothing may play behind the text that says so
                 self._on_failure(event.message)
                 return
             if isinstance(event, ClipEnded):
@@ -327,12 +327,6 @@ class AudioOutput:
                 if wait > 0:
                     time.sleep(wait)
             self._on_event(event)
-
-    def _stop_failed_stream(self) -> None:
-        """Stop the stream before saying it failed: a stuck stream must not start playing again behind the
-        text that says it is gone."""
-        self._closing = True
-        self._release()
 
     def _release(self) -> None:
         with self._release_lock:
