@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide.adapters.backends import Backend, Capabilities
-from voiceguide.commands import GRAMMAR_FILLERS, base_language, grammar_phrases
+from voiceguide.commands import GRAMMAR_FILLERS, base_language, grammar_phrases, grammar_words
 from voiceguide.decoding import Hypothesis, Mode
 
 if TYPE_CHECKING:
@@ -40,6 +40,27 @@ class MissingWords(ValueError):
     """Grammar words the pronunciation dictionary does not know."""
 
 
+def _pronunciations(words: frozenset[str]) -> str:
+    """The lines of pocketsphinx's English dictionary for `words`, alternate pronunciations included.
+
+    Why not let each decoder load the whole dictionary (135,000 words): that takes it about 0.1 s with
+    Python's lock held, so the speech output's callback cannot run, and the first sentence, playing
+    while the recognizer loads, broke up in audible gaps (three underruns a start, measured). Read here
+    in Python, other threads run in between; the decoders then load a few dozen words in milliseconds.
+    """
+    import pocketsphinx
+
+    found: list[str] = []
+    with open(pocketsphinx.get_model_path("en-us/cmudict-en-us.dict"), encoding="utf-8") as dictionary:
+        for line in dictionary:
+            if line.split("(", 1)[0].split(" ", 1)[0] in words:
+                found.append(line)
+    missing = words - {line.split("(", 1)[0].split(" ", 1)[0] for line in found}
+    if missing:
+        raise MissingWords(f"The English dictionary lacks: {', '.join(sorted(missing))}.")
+    return "".join(found)
+
+
 def _jsgf(language: str, numbers: bool) -> str:
     """One command (or number), an optional filler word before and after it: the only shapes we take."""
     fillers = GRAMMAR_FILLERS["en"]
@@ -63,27 +84,22 @@ class SphinxEngine:
 
         self.language = "en"
         pocketsphinx.set_loglevel("FATAL")
-        self._grammar = pocketsphinx.Decoder(loglevel="FATAL", lm=None, topn=TOP_N)
-        missing = sorted(
-            {
-                w
-                for p in grammar_phrases("en", numbers=True)
-                for w in p.split()
-                if not self._grammar.lookup_word(w)
-            }
-        )
-        if missing:
-            raise MissingWords(f"The English dictionary lacks: {', '.join(missing)}.")
-        self._grammar.add_jsgf_string(Mode.COMMANDS.value, _jsgf("en", numbers=False))
-        self._grammar.add_jsgf_string(Mode.NUMBERS.value, _jsgf("en", numbers=True))
-        phone_lm = pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin")
-        self._phones = pocketsphinx.Decoder(
-            loglevel="FATAL", allphone=phone_lm, topn=TOP_N, lw=PHONE_LM_WEIGHT
-        )
+        words = grammar_words("en", numbers=True) | {word for phrase in SPOTTED for word in phrase.split()}
         with tempfile.TemporaryDirectory() as folder:
+            dictionary = Path(folder) / "voiceguide.dict"
+            dictionary.write_text(_pronunciations(words), encoding="utf-8")
+            self._grammar = pocketsphinx.Decoder(loglevel="FATAL", lm=None, topn=TOP_N, dict=str(dictionary))
+            self._grammar.add_jsgf_string(Mode.COMMANDS.value, _jsgf("en", numbers=False))
+            self._grammar.add_jsgf_string(Mode.NUMBERS.value, _jsgf("en", numbers=True))
+            phone_lm = pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin")
+            self._phones = pocketsphinx.Decoder(
+                loglevel="FATAL", allphone=phone_lm, topn=TOP_N, lw=PHONE_LM_WEIGHT, dict=str(dictionary)
+            )
             keyfile = Path(folder) / "barge-in.kws"
             keyfile.write_text("".join(f"{phrase} /{threshold}/\n" for phrase, threshold in SPOTTED.items()))
-            self._spotter = pocketsphinx.Decoder(loglevel="FATAL", kws=str(keyfile), topn=TOP_N)
+            self._spotter = pocketsphinx.Decoder(
+                loglevel="FATAL", kws=str(keyfile), topn=TOP_N, dict=str(dictionary)
+            )
         self._logmath = self._grammar.get_logmath()
 
     def decode(self, mode: Mode) -> _SpotDecoding | _GrammarDecoding:
