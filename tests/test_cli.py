@@ -215,3 +215,17 @@ def test_a_damaged_history_is_set_aside_and_the_routine_still_runs(tmp_path):
     assert aside.read_bytes() == b"this is not a database" * 100
     assert result.stdout.splitlines()[-1] == "Done."
     assert "  tiny  " in voiceguide("history", "--history", str(database)).stdout
+
+
+def test_no_history_leaves_the_history_alone_even_to_choose_the_introduction(tmp_path):
+    """A routine played before gets the short start; with --no-history the history is not read at all,
+    so the session starts as a first one does, with the full introduction."""
+    from voiceguide.history import HistoryStore
+
+    database = tmp_path / "history.sqlite3"
+    with HistoryStore.open(database) as store:
+        store.start_session("tiny").close("finished")
+    played = voiceguide(str(DATA / "tiny.yaml"), "--preview", "--no-checkin", "--history", str(database))
+    assert "Say next to skip this introduction." not in played.stdout.splitlines()[0]
+    unread = voiceguide(str(DATA / "tiny.yaml"), "--preview", "--no-checkin", "--no-history", "--history", str(database))
+    assert unread.stdout.splitlines()[0] == "[00:00] Tiny. Say next to skip this introduction. One short hold."

@@ -367,8 +367,11 @@ def _session_config(options: argparse.Namespace, routine: Routine) -> SessionCon
     from voiceguide.history import played_before
     from voiceguide.session import SessionConfig
 
-    intro = Intro(options.intro) if options.intro else (
-        Intro.SHORT if played_before(routine.name, options.history_file) else Intro.FULL)
+    if options.intro:
+        intro = Intro(options.intro)
+    else:  # without history, a session starts as a first one does: the history is not even read
+        played = options.record_history and played_before(routine.name, options.history_file)
+        intro = Intro.SHORT if played else Intro.FULL
     return SessionConfig(
         intro=intro,
         brief=options.brief, checkins=options.checkins, cue_mode=CueMode(options.cues), text=options.text,
