@@ -55,7 +55,7 @@ def show(lines: list[str]) -> str:
 def test_every_command_through_a_hold_gives_this_exact_transcript():
     """Opening speech is estimated at 0.3 s + 160 words a minute; holds start when their opening ends."""
     script = [(9.0, C.READY), (17.0, C.PAUSE), (20.0, C.TIME), (30.0, C.RESUME), (52.0, C.REPEAT),
-              (59.0, C.BACK), (61.0, C.BACK), (63.0, C.NEXT), (66.0, C.SKIP), (68.0, C.QUIT), (70.0, C.YES)]
+              (59.0, C.BACK), (61.0, C.NEXT), (63.0, C.NEXT), (66.0, C.SKIP), (68.0, C.QUIT), (70.0, C.YES)]
     lines, history, outcome = run(script, checkins=False)
     assert show(lines) == EXPECTED_COMMANDS_TRANSCRIPT
     assert outcome == "quit"
@@ -93,13 +93,15 @@ EXPECTED_COMMANDS_TRANSCRIPT = """\
   57.37 2.
   58.37 1.
   59.00 <silence>
-  59.00 Switch sides.
+  59.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds.
   59.00 <heard>
-  61.00 Calf stretch. Lean on the wall. Left side. Hold for 10 seconds.
+  61.00 <silence>
+  61.00 Switch sides.
   61.00 <heard>
-  63.00 <silence>
-  63.00 Switch sides.
+  63.00 Right side. Hold for 10 seconds.
   63.00 <heard>
+  65.55 Begin.
+  66.00 <silence>
   66.00 Raises. Rise on your toes. 3 times. Ready, go.
   66.00 <heard>
   68.00 <silence>
@@ -327,3 +329,19 @@ def test_each_line_is_written_when_it_is_heard_and_begin_as_the_hold_starts():
 def test_the_time_to_confirm_quitting_counts_from_the_end_of_the_question():
     _, history, outcome = run([(9.0, C.READY), (16.0, C.QUIT), (33.0, C.QUIT)], checkins=False)
     assert outcome == "quit"  # 17 s after the first quit, 9.2 s after the question was heard to its end
+
+
+def test_back_from_the_right_side_starts_the_left_side_again_not_the_time_to_switch():
+    """"back" passes over the pauses between sides and sets, said on the right side or while changing sides."""
+    engine = Engine(build_plan(SMALL), EngineOptions(checkins=False))
+    engine.start(0.0)
+    engine.handle(Heard(C.READY, 1.0))
+    engine.handle(Heard(C.NEXT, 2.0))
+    assert engine.part.label == "Calf stretch, changing sides"
+    engine.handle(Heard(C.NEXT, 3.0))
+    assert engine.part.label == "Calf stretch, right side"
+    engine.handle(Heard(C.BACK, 4.0))
+    assert engine.part.label == "Calf stretch, left side"
+    engine.handle(Heard(C.NEXT, 5.0))
+    engine.handle(Heard(C.BACK, 6.0))  # from the switch itself, too
+    assert engine.part.label == "Calf stretch, left side"

@@ -448,8 +448,11 @@ class Engine:
         self._opening_said()
 
     def _back(self) -> None:
+        """To the start of the side, set or step before; the pauses between them are passed over (a person
+        who says "back" on the right side wants the left side again, not the time to change sides)."""
         if self._phase is not Phase.CHECKIN:
-            self._go(self._index - 1 if self._index > 0 else 0)
+            earlier = (i for i in range(self._index - 1, 0, -1) if not self.parts[i].is_rest)
+            self._go(next(earlier, 0))
 
     def _pause_command(self) -> None:
         self._pause(PauseReason.PAUSE, self._words(Line.PAUSED))

@@ -67,7 +67,7 @@ class Part:
     schedule: tuple[Scheduled, ...] = ()  # sorted by `remaining`, largest (earliest) first
     closing: str | None = None
     closing_earcon: Earcon | None = None
-    is_rest: bool = False
+    is_rest: bool = False  # a rest or the time to change sides: "back" passes over it
 
 
 def seconds_phrase(seconds: float, language: str = "en") -> str:
