@@ -345,3 +345,13 @@ def test_back_from_the_right_side_starts_the_left_side_again_not_the_time_to_swi
     engine.handle(Heard(C.NEXT, 5.0))
     engine.handle(Heard(C.BACK, 6.0))  # from the switch itself, too
     assert engine.part.label == "Calf stretch, left side"
+
+
+def test_the_last_count_is_heard_to_its_end_before_release_however_long_it_takes():
+    """A "1." still being said when the hold ends used to be cut by "Release.": a slow voice (or an output
+    with a long latency) counted "3. 2." and released. The closing words now wait for the count."""
+    slower = [(9.5 + i / 10, C.SLOWER) for i in range(5)]  # half speed: "1." takes longer than its second
+    lines, _, _ = run([(9.0, C.READY), *slower], checkins=False)
+    said = [line[8:] for line in lines]
+    one = said.index("1.")
+    assert said[one:one + 2] == ["1.", "Release."]  # no <silence> between them

@@ -1,7 +1,8 @@
 """The priority rule: which of the engine's utterances may speak over which (pure, like the engine).
 
 - URGENT (safety, answers to the user) cuts whatever is playing;
-- INSTRUCTION queues behind other instructions and cuts a tick;
+- INSTRUCTION queues behind whatever is pending, a tick included: a countdown's "1." is short and is
+  heard to its end before "Release." (cutting it lost the last number whenever it took over a second);
 - TICK is dropped while anything more important is pending and replaces an older tick.
 """
 
@@ -29,10 +30,7 @@ class Utterances:
                 return
             if pending:
                 self.silence()
-        elif priority is Priority.INSTRUCTION:
-            if pending == {Priority.TICK}:
-                self.silence()
-        else:
+        elif priority is Priority.URGENT:
             self.silence()
         self.last_id += 1
         self._pending[self.last_id] = priority
