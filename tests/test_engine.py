@@ -13,6 +13,7 @@ from voiceguide.commands import Command as C
 from voiceguide.console import Console
 from voiceguide.engine import Engine, EngineOptions, IllegalEvent
 from voiceguide.messages import (
+    DeviceChange,
     DeviceNotice,
     Expect,
     Heard,
@@ -256,8 +257,9 @@ def test_an_introduction_followed_by_a_ready_step_waits_for_ready_once():
 def test_a_lost_microphone_is_said_by_the_engine_and_its_prompts_then_name_the_enter_key():
     engine = Engine(build_plan(SMALL), EngineOptions(checkins=False))
     engine.start(0.0)
-    effects = engine.handle(DeviceNotice("microphone", False, "No microphone is working; keys still work.", 1.0))
+    effects = engine.handle(DeviceNotice(DeviceChange.MICROPHONE_LOST, 1.0))
     (notice,) = [e for e in effects if isinstance(e, Say)]
+    assert notice.text == "No microphone is working; keys still work, and I keep trying."
     assert notice.utterance_id > 0 and notice.priority is Priority.INSTRUCTION  # queued behind the introduction
     effects = engine.handle(SpeechDone(1, 4.0))
     assert [e.text for e in effects if isinstance(e, Say)] == ["Say ready, or press Enter, when you are set."]
@@ -307,6 +309,17 @@ def test_a_korean_routine_is_spoken_entirely_in_korean():
     assert "30초 동안 유지하세요." in " ".join(said)
     english_words = [word for text in said for word in re.findall(r"[A-Za-z]{2,}", text) if word != "Enter"]
     assert english_words == []  # key names (n, p, Enter) are the only Latin letters
+
+
+@pytest.mark.parametrize("change", list(DeviceChange))
+def test_a_device_notice_in_a_korean_routine_is_said_in_korean(change: DeviceChange) -> None:
+    """Adapters report what happened, never a sentence: the engine words it in the routine's language."""
+    engine = Engine(build_plan(KOREAN), EngineOptions(language="ko"))
+    engine.start(0.0)
+    effects = engine.handle(DeviceNotice(change, 1.0, name="기본" if change is not DeviceChange.WORDS_UNKNOWN
+                                         else "다음", detail="PortAudio error -9999"))
+    (notice,) = [e.text for e in effects if isinstance(e, Say)]
+    assert re.search(r"[가-힣]", notice) and not re.search(r"[A-Za-z]{2,}", notice), notice
 
 
 def test_ready_or_enter_at_the_pain_question_says_how_to_answer_it():

@@ -14,6 +14,7 @@ from voiceguide.commands import Command
 from voiceguide.engine import Engine, EngineOptions, IllegalEvent
 from voiceguide.messages import (
     Cue,
+    DeviceChange,
     DeviceNotice,
     Effect,
     Event,
@@ -47,7 +48,7 @@ actions = st.lists(
         st.tuples(st.just("done"), st.just(0)),
         st.tuples(st.just("tick"), st.floats(0.0, 12.0)),
         st.tuples(st.just("number"), st.integers(-1, 12)),
-        st.tuples(st.just("device"), st.booleans()),
+        st.tuples(st.just("device"), st.sampled_from(list(DeviceChange))),
         st.tuples(st.just("backwards"), st.floats(0.01, 5.0)),
     ),
     min_size=5,
@@ -94,7 +95,7 @@ class Run:
         elif action == "done" and self.speaking:
             self.send(SpeechDone(self.speaking.pop(0), self.now))
         elif action == "device":
-            self.send(DeviceNotice("microphone", bool(value), "The microphone changed.", self.now))
+            self.send(DeviceNotice(DeviceChange(value), self.now, name="default"))
         elif action == "backwards":
             before = (self.engine.phase, self.engine.index, self.engine.pause, self.engine.now)
             try:

@@ -26,7 +26,7 @@ from tests.fakes import StuckSynthesizer
 from voiceguide.adapters.audio_out import AudioUnavailable, list_devices
 from voiceguide.adapters.clock import MonotonicClock
 from voiceguide.adapters.speaker import SoundDeviceSpeaker
-from voiceguide.messages import DeviceNotice, Earcon, Priority, Say, SpeechDone, SpeechStarted, VoiceSetting
+from voiceguide.messages import DeviceChange, DeviceNotice, Earcon, Priority, Say, SpeechDone, SpeechStarted, VoiceSetting
 from voiceguide.settings import VoiceSettings
 
 pytestmark = pytest.mark.audio
@@ -52,6 +52,12 @@ class Inbox:
     def take(self, count: int, timeout: float = 15.0) -> list[SpeechDone | DeviceNotice]:
         deadline = time.monotonic() + timeout
         return [self._events.get(timeout=max(0.0, deadline - time.monotonic())) for _ in range(count)]
+
+    def wait_started(self, utterance_id: int, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while utterance_id not in [event.utterance_id for event in self.started]:
+            assert time.monotonic() < deadline, f"utterance {utterance_id} was never heard"
+            time.sleep(0.01)
 
     def empty(self) -> bool:
         return self._events.empty()
@@ -131,7 +137,8 @@ def test_silence_cuts_speech_within_100_ms_and_drops_what_was_queued(
         speaker.say(Say(first, sentence, Priority.INSTRUCTION))
         speaker.say(Say(first + 1, "This is queued.", Priority.INSTRUCTION))
         speaker.say(Say(first + 2, "And so is this.", Priority.INSTRUCTION))
-        time.sleep(0.8 + 0.1 * trial)
+        inbox.wait_started(first)  # heard, however long the machine took to render and start it
+        time.sleep(0.4 + 0.1 * trial)  # cut somewhere inside the long sentence
         cut = time.monotonic()
         speaker.silence()
         done = inbox.take(3, timeout=1.0)
@@ -150,7 +157,8 @@ def test_silence_cuts_speech_within_100_ms_and_drops_what_was_queued(
 def test_an_earcon_sounds_over_speech_and_alone(pulse_rig: PulseRig, make_speaker: SpeakerFactory) -> None:  # noqa: F811
     speaker, inbox, _ = make_speaker()
     speaker.say(Say(1, "Keep your heel on the floor and breathe out slowly.", Priority.INSTRUCTION))
-    time.sleep(0.6)
+    inbox.wait_started(1)
+    time.sleep(0.3)  # into the sentence
     tick_at = time.monotonic()
     speaker.cue(Earcon.TICK)
     inbox.take(1)
@@ -225,14 +233,14 @@ def test_a_line_that_cannot_be_rendered_becomes_text_and_the_rest_goes_on(
         events = inbox.take(4, timeout=5)
         notices = [event for event in events if isinstance(event, DeviceNotice)]
         assert [event.utterance_id for event in events if isinstance(event, SpeechDone)] == [1, 2, 3]
-        assert len(notices) == 1 and not notices[0].available and "text" in notices[0].message
+        assert [notice.change for notice in notices] == [DeviceChange.SPEECH_STUCK]
         assert len(own_voice.spans) == 1  # "Nine." was queued behind the stuck phrase and fails fast too
     finally:
         release.set()
     time.sleep(0.2)
     speaker.say(Say(4, "Eight.", Priority.TICK))
     events = inbox.take(2, timeout=5)
-    assert isinstance(events[0], DeviceNotice) and events[0].available
+    assert isinstance(events[0], DeviceNotice) and events[0].change is DeviceChange.SPEECH_BACK
     assert isinstance(events[1], SpeechDone) and events[1].utterance_id == 4
     assert len(own_voice.spans) == 2
 
@@ -252,13 +260,13 @@ def test_a_device_that_dies_mid_routine_leaves_the_routine_running_in_text(
             Say(1, "Lie on your back and bend both knees, keeping your feet flat.", Priority.INSTRUCTION)
         )
         speaker.say(Say(2, "Then lift your hips.", Priority.INSTRUCTION))
-        time.sleep(0.5)
+        inbox.wait_started(1)
         assert own_voice.spans
         died = time.monotonic()
         doomed.close()
         notice, first, second = inbox.take(3, timeout=3)
-        assert isinstance(notice, DeviceNotice) and not notice.available and notice.device == "speaker"
-        assert "text" in notice.message
+        assert isinstance(notice, DeviceNotice) and notice.change is DeviceChange.SPEAKER_LOST
+        assert notice.name == speaker.device_name and "stopped" in notice.detail
         assert [first.utterance_id, second.utterance_id] == [1, 2]  # type: ignore[union-attr]
         assert notice.now - died < 1.5
         assert own_voice.spans[-1][1] < notice.now + 0.1
@@ -283,16 +291,16 @@ def test_an_output_that_goes_away_is_reported_once_and_speech_comes_back_with_it
             speaker = SoundDeviceSpeaker(inbox.put, MonotonicClock(), own_voice, VoiceSettings(), "pulse",
                                          cache_dir=tmp_path / "cache", retry_seconds=0.5)
             speaker.say(Say(1, "Lie on your back and bend both knees, keeping your feet flat.", Priority.INSTRUCTION))
-            time.sleep(0.5)
+            inbox.wait_started(1)
             unplugged.unplug_speaker()
             lost, done = inbox.take(2, timeout=3)
-            assert isinstance(lost, DeviceNotice) and not lost.available and "until it is back" in lost.message
+            assert isinstance(lost, DeviceNotice) and lost.change is DeviceChange.SPEAKER_LOST
             assert isinstance(done, SpeechDone) and speaker.failed
             time.sleep(1.5)  # three tries find no output: nothing more is said
             assert inbox.empty()
             unplugged.plug_speaker()
             (back,) = inbox.take(1, timeout=3)
-            assert isinstance(back, DeviceNotice) and back.available and back.message == "The sound is back."
+            assert isinstance(back, DeviceNotice) and back.change is DeviceChange.SPEAKER_BACK
             assert not speaker.failed
             said = time.monotonic()
             speaker.say(Say(2, "Rest.", Priority.INSTRUCTION))

@@ -367,7 +367,7 @@ class Engine:
     def _device(self, notice: DeviceNotice) -> None:
         if notice.device == MICROPHONE:
             self._listening = notice.available
-        self._say(notice.message, Priority.INSTRUCTION)
+        self._say(self._words(Line(notice.change.value), name=notice.name), Priority.INSTRUCTION)
 
     # ----- pausing ---------------------------------------------------------------------------
 

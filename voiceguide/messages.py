@@ -121,18 +121,47 @@ class HeardNumber:
     source: str = "keys"
 
 
+class DeviceChange(StrEnum):
+    """What happened to the sound output, the speech engine, the microphone or the recognizer. Adapters
+    report only this; the engine words it in the routine's language (wording.py), like every other line."""
+
+    SPEAKER_LOST = "speaker_lost"  # the sound output stopped; lines are text until it is back
+    SPEAKER_BACK = "speaker_back"
+    SPEECH_STUCK = "speech_stuck"  # the speech engine does not answer; lines are text meanwhile
+    SPEECH_BACK = "speech_back"
+    MICROPHONE_LOST = "microphone_lost"  # none works (any more); keys still work, and it is tried again
+    MICROPHONE_BACK = "microphone_back"
+    LISTENER_FAILED = "listener_failed"  # the recognizer could not start: keys only
+    WORDS_UNKNOWN = "words_unknown"  # the speech model lacks some command words
+
+    @property
+    def device(self) -> str:
+        """"speaker" or "microphone": the side of the session it concerns."""
+        return "speaker" if self.name.startswith(("SPEAKER", "SPEECH")) else "microphone"
+
+    @property
+    def available(self) -> bool:
+        return self not in (DeviceChange.SPEAKER_LOST, DeviceChange.SPEECH_STUCK, DeviceChange.MICROPHONE_LOST,
+                            DeviceChange.LISTENER_FAILED)
+
+
 @dataclass(frozen=True)
 class DeviceNotice:
-    """An audio device failed or came back. The engine says `message` under its priority rule and knows
-    whether a microphone listens (prompts then name the keys).
+    """A device failed or came back. The engine says it, worded in the routine's language, under its
+    priority rule, and knows whether a microphone listens (prompts then name the keys)."""
 
-    `message` is one plain sentence for the user, e.g. "The microphone stopped; keys still work."
-    """
-
-    device: str  # "speaker" or "microphone"
-    available: bool
-    message: str
+    change: DeviceChange
     now: float
+    name: str = ""  # the device's name (or, for WORDS_UNKNOWN, the words), said in the notice
+    detail: str = ""  # the cause, as the library gave it: for the event log, not said
+
+    @property
+    def device(self) -> str:
+        return self.change.device
+
+    @property
+    def available(self) -> bool:
+        return self.change.available
 
 
 Event = Tick | Heard | HeardNumber | SpeechDone | DeviceNotice

@@ -159,7 +159,7 @@ class Player:
                 self._write(event.utterance_id, event.now)
             case DeviceNotice():
                 self._log(event.now, "device", device=event.device, available=event.available,
-                          message=event.message)
+                          change=str(event.change), name=event.name, detail=event.detail)
 
     def _write(self, utterance_id: int, at: float) -> None:
         if (text := self._unwritten.pop(utterance_id, None)) is not None:

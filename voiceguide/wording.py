@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from voiceguide.commands import base_language
+from voiceguide.messages import DeviceChange
 
 
 class Line(StrEnum):
@@ -73,6 +74,15 @@ class Line(StrEnum):
     HELP = "help"
     HELP_MORE = "help_more"
     NO_SAFETY_NOTES = "no_safety_notes"
+    # Device notices, one for each DeviceChange (the values are the same).
+    SPEAKER_LOST = DeviceChange.SPEAKER_LOST.value
+    SPEAKER_BACK = DeviceChange.SPEAKER_BACK.value
+    SPEECH_STUCK = DeviceChange.SPEECH_STUCK.value
+    SPEECH_BACK = DeviceChange.SPEECH_BACK.value
+    MICROPHONE_LOST = DeviceChange.MICROPHONE_LOST.value
+    MICROPHONE_BACK = DeviceChange.MICROPHONE_BACK.value
+    LISTENER_FAILED = DeviceChange.LISTENER_FAILED.value
+    WORDS_UNKNOWN = DeviceChange.WORDS_UNKNOWN.value
 
 
 ENGLISH: Mapping[Line, str] = MappingProxyType({
@@ -138,6 +148,14 @@ ENGLISH: Mapping[Line, str] = MappingProxyType({
                     "stop or x, like pause; slower, faster, louder and quieter, or minus, plus, greater and less; "
                     "and ready or Enter, to start when asked.",
     Line.NO_SAFETY_NOTES: "This routine has no safety notes of its own.",
+    Line.SPEAKER_LOST: "The sound output '{name}' stopped working. Carrying on in text until it is back.",
+    Line.SPEAKER_BACK: "The sound is back.",
+    Line.SPEECH_STUCK: "The speech engine is not responding; lines are shown as text.",
+    Line.SPEECH_BACK: "Speech is back.",
+    Line.MICROPHONE_LOST: "No microphone is working; keys still work, and I keep trying.",
+    Line.MICROPHONE_BACK: "The microphone is back; voice commands work again.",
+    Line.LISTENER_FAILED: "Voice commands could not start; keys still work.",
+    Line.WORDS_UNKNOWN: "The speech model does not know {name}; say another word for those.",
 })  # fmt: skip
 
 KOREAN: Mapping[Line, str] = MappingProxyType({
@@ -203,6 +221,14 @@ KOREAN: Mapping[Line, str] = MappingProxyType({
                     "느리게, 빠르게, 크게, 작게, 또는 빼기, 더하기, 큰 꺾쇠, 작은 꺾쇠; "
                     "그리고 준비 또는 Enter, 시작할 때.",
     Line.NO_SAFETY_NOTES: "이 운동에는 따로 적힌 안전 수칙이 없습니다.",
+    Line.SPEAKER_LOST: "소리 출력 '{name}'이 멈췄습니다. 다시 될 때까지 글자로 계속합니다.",
+    Line.SPEAKER_BACK: "소리가 다시 나옵니다.",
+    Line.SPEECH_STUCK: "음성 엔진이 응답하지 않습니다. 문장은 글자로 보여 드립니다.",
+    Line.SPEECH_BACK: "음성이 다시 나옵니다.",
+    Line.MICROPHONE_LOST: "작동하는 마이크가 없습니다. 키는 그대로 쓸 수 있고, 계속 다시 연결해 봅니다.",
+    Line.MICROPHONE_BACK: "마이크가 다시 작동합니다. 음성 명령을 다시 쓸 수 있습니다.",
+    Line.LISTENER_FAILED: "음성 명령을 시작하지 못했습니다. 키는 그대로 쓸 수 있습니다.",
+    Line.WORDS_UNKNOWN: "음성 모델이 {name}을(를) 알지 못합니다. 그 명령은 다른 말로 하세요.",
 })  # fmt: skip
 
 

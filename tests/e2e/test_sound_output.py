@@ -10,7 +10,7 @@ import pytest
 from tests.audio.rig import PulseRig
 from tests.audio.speaking import audible_seconds
 from tests.e2e.conftest import Launch
-from tests.e2e.harness import Voice, kind
+from tests.e2e.harness import Voice, kind, saying
 from tests.e2e.test_scenarios import started
 
 pytestmark = pytest.mark.audio
@@ -25,8 +25,9 @@ def test_a_speaker_that_goes_away_is_reported_once_and_speech_comes_back_when_it
     timing = run.events.wait_for(kind("state", phase="timing", part=1))
     rig.unplug_speaker()
     lost = run.events.wait_for(kind("device", device="speaker", available=False), timing["t"], timeout=10)
-    run.wait_for_line(lost["message"])
-    assert "Carrying on in text until it is back." in lost["message"]
+    said = run.events.wait_for(saying("Carrying on in text until it is back."), lost["t"])  # worded by the engine
+    assert lost["change"] == "speaker_lost" and f"'{lost['name']}'" in said["text"]
+    run.wait_for_line(said["text"])
     release = run.events.wait_for(lambda e: e["event"] == "say" and e["text"] == "Release.", timing["t"], timeout=15)
     assert release["t"] - timing["t"] == pytest.approx(10.0, abs=0.2)  # the hold kept its time, in text
 
@@ -35,7 +36,8 @@ def test_a_speaker_that_goes_away_is_reported_once_and_speech_comes_back_when_it
     rig.plug_speaker()
     back = run.events.wait_for(kind("device", device="speaker", available=True), plugged, timeout=2 * RETRY_SECONDS)
     print(f"speech back {back['t'] - plugged:.2f} s after the output returned")
-    assert back["message"] == "The sound is back."
+    assert back["change"] == "speaker_back"
+    run.events.wait_for(kind("say", text="The sound is back."), back["t"])
     run.wait_for_line("The sound is back.")
     assert back["t"] - plugged < RETRY_SECONDS + 1.0
     recording = rig.monitor.record_until_quiet(back["t"], timeout=10.0)

@@ -19,13 +19,12 @@ from voiceguide.adapters.alsa_messages import quiet_alsa
 from voiceguide.adapters.audio_out import STUCK_SECONDS
 from voiceguide.adapters.backends import EngineChoice, NoListenerError, choose_engine, load_engine, tuning_for
 from voiceguide.adapters.webrtc_noise import WebrtcNoiseSuppression
-from voiceguide.messages import DeviceNotice, Event, Expect, Heard, HeardNumber, Notice, NotTaken
+from voiceguide.messages import DeviceChange, DeviceNotice, Event, Expect, Heard, HeardNumber, Notice, NotTaken
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
 from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Rejection, Tuning
 
 BLOCK_SECONDS = 0.1
-DEVICE = "microphone"
 
 Report = Callable[[Event | Notice], None]
 Callback = Callable[[bytes], None]
@@ -146,39 +145,35 @@ class MicrophoneListener:
 
     # The listener thread.
 
-    def _notice(self, available: bool, message: str) -> None:
-        self._report(DeviceNotice(DEVICE, available, message, self._clock.now()))
+    def _notice(self, change: DeviceChange, name: str = "", detail: str = "") -> None:
+        self._report(DeviceNotice(change, self._clock.now(), name, detail))
 
     def _run(self) -> None:
         try:
             self.engine = load_engine(self.choice)
         except Exception as error:  # noqa: BLE001 - any engine failure means keys only, said once
-            self._notice(False, f"Voice commands could not start ({error}); keys still work.")
+            self._notice(DeviceChange.LISTENER_FAILED, detail=str(error))
             return
         missing = getattr(self.engine, "missing_words", ())
         if missing:
-            self._notice(
-                True, f"The speech model does not know {', '.join(missing)}; say another word for those."
-            )
+            self._notice(DeviceChange.WORDS_UNKNOWN, ", ".join(missing))
         announced_lost = False
-        lost = "No microphone is working; keys still work, and I keep trying."
         while not self._stop.is_set():
             stream = self._open()
             if stream is None:
                 if not announced_lost:
-                    self._notice(False, lost)
+                    self._notice(DeviceChange.MICROPHONE_LOST)
                     announced_lost = True
                 self._stop.wait(self._retry)
                 continue
             if announced_lost:
-                self._notice(True, "The microphone is back; voice commands work again.")
+                self._notice(DeviceChange.MICROPHONE_BACK)
                 announced_lost = False
             recognizer = CommandRecognizer(self.engine, self._own_voice, self._tuning, WebrtcNoiseSuppression())
             self._listen(stream, recognizer)
             stream.close()
             # Reopened at once: a stream that ended but opens again straight away was never lost to the
             # person, so only a microphone that stays away is announced (once), and its return once.
-            lost = "The microphone stopped; keys still work, and I keep trying."
 
     def _open(self) -> InputStream | None:
         try:

@@ -11,8 +11,8 @@ Every utterance gets exactly one SpeechDone, in the order said: when its last sa
 at once when silence() drops it, or at once while the device has failed.
 
 When the output fails, the speaker posts one DeviceNotice (the session goes on in text meanwhile) and
-tries to open the output again every few seconds; once one opens, it posts "The sound is back." and
-speaks again from the next line on.
+tries to open the output again every few seconds; once one opens, it posts that the sound is back and
+speaks again from the next line on. Notices name what happened; the engine words them.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from voiceguide.adapters.any_voice import AnyVoiceSynthesizer
 from voiceguide.adapters.renderer import Renderer
 from voiceguide.adapters.synthesis import Rendered, SpeechFailed, Synthesizer, VoiceInfo
 from voiceguide.adapters.voices import resolve_voice
-from voiceguide.messages import DeviceNotice, Earcon, Say, SpeechDone, SpeechStarted, VoiceSetting
+from voiceguide.messages import DeviceChange, DeviceNotice, Earcon, Say, SpeechDone, SpeechStarted, VoiceSetting
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
 from voiceguide.settings import VoiceSettings
@@ -226,10 +226,8 @@ class SoundDeviceSpeaker:
         if working == (not self._speech_stuck):
             return
         self._speech_stuck = not working
-        message = (
-            "Speech is back." if working else "The speech engine is not responding; lines are shown as text."
-        )
-        self._report(DeviceNotice("speaker", working, message, self._clock.now()))
+        change = DeviceChange.SPEECH_BACK if working else DeviceChange.SPEECH_STUCK
+        self._report(DeviceNotice(change, self._clock.now()))
 
     # Called on the output's notifier thread.
 
@@ -249,9 +247,7 @@ class SoundDeviceSpeaker:
         with self._lock:
             self._failed = True
             now = self._clock.now()
-            self._report(
-                DeviceNotice("speaker", False, f"{message} Carrying on in text until it is back.", now)
-            )
+            self._report(DeviceNotice(DeviceChange.SPEAKER_LOST, now, self.device_name, detail=message))
             for utterance_id in self._pending:
                 self._report(SpeechDone(utterance_id, now))
             self._pending.clear()
@@ -277,7 +273,7 @@ class SoundDeviceSpeaker:
                     return
                 output.gain = self._settings.volume
                 self._output, self._failed = output, False
-                self._report(DeviceNotice("speaker", True, "The sound is back.", self._clock.now()))
+                self._report(DeviceNotice(DeviceChange.SPEAKER_BACK, self._clock.now(), self.device_name))
             return
 
 
