@@ -18,7 +18,7 @@ from test_recognition import clip, speak
 from voiceguide.adapters.backends import choose_engine
 from voiceguide.adapters.microphone import MicrophoneListener
 from voiceguide.commands import Command
-from voiceguide.messages import DeviceChange, DeviceNotice, Expect, Heard, HeardNumber
+from voiceguide.messages import DeviceChange, DeviceNotice, Expect, Heard, HeardNumber, Listening
 from voiceguide.own_voice import OwnVoice
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -103,6 +103,8 @@ def test_commands_arrive_and_a_lost_microphone_is_announced_and_reopened() -> No
     assert all(e.source == "voice" for e in heard)
     notices = [e for e in events if isinstance(e, DeviceNotice)]
     assert [n.change for n in notices] == [DeviceChange.MICROPHONE_LOST, DeviceChange.MICROPHONE_BACK]
+    (listening,) = [e for e in events if isinstance(e, Listening)]  # said once, not again on reopening
+    assert listening.engine == "pocketsphinx" and events.index(listening) == 0  # before anything is taken
     assert events.index(notices[0]) > events.index(heard[0]) and events.index(notices[1]) < events.index(
         heard[1]
     )

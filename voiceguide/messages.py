@@ -187,7 +187,16 @@ class NotTaken:
     now: float
 
 
-Notice = SpeechStarted | NotTaken  # for the player's event log, not the engine
+@dataclass(frozen=True)
+class Listening:
+    """The recognizer has loaded and hears the microphone: from now on commands are taken by voice. Only
+    then does the person read "Listening"; for the screen and the event log, not the engine."""
+
+    engine: str
+    now: float
+
+
+Notice = SpeechStarted | NotTaken | Listening  # for the player's event log (and screen), not the engine
 
 
 # Effects: what the engine asks the player to do.

@@ -32,6 +32,7 @@ from voiceguide.messages import (
     Heard,
     HeardNumber,
     Listen,
+    Listening,
     Log,
     NotTaken,
     Outcome,
@@ -82,6 +83,9 @@ class Player:
                 command = str(event.command) if event.command else None
                 self._log(event.now, "not_taken", text=event.text, command=command,
                           confidence=event.confidence, reason=event.reason)
+            elif isinstance(event, Listening):
+                self._log(event.now, "listening", engine=event.engine)
+                self._console.line(f"Listening now, with {event.engine}.", event.now)
             elif isinstance(event, SpeechStarted):
                 self._log(event.now, "speech_start", id=event.utterance_id)
                 self._write(event.utterance_id, event.now)

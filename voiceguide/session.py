@@ -93,8 +93,9 @@ def _first_part_of_step(parts: tuple[Part, ...], step: int) -> int:
 def run_session(routine: Routine, config: SessionConfig) -> ExitCode:
     """Runs the routine in real time; returns the exit code. Raises SessionError before anything is said.
 
-    The order matters to the person listening: the line saying how commands are heard comes before
-    the introduction, and the recognizer loads in the background while the first words play.
+    The order matters to the person listening: the line saying which engine will listen, on which
+    microphone, comes before the introduction; the recognizer loads in the background while the first
+    words play, and "Listening now" is printed (by the player) only once it hears. Keys work from the start.
     """
     clock = MonotonicClock()
     inbox = ThreadInbox(clock)
@@ -192,7 +193,7 @@ def _open_speaker(routine: Routine, config: SessionConfig, clock: MonotonicClock
 
 def _open_listener(routine: Routine, config: SessionConfig, clock: MonotonicClock, inbox: ThreadInbox,
                    own_voice: OwnVoice, console: Console) -> MicrophoneListener | None:
-    """The microphone's listener, not yet started, after one line saying which engine listens on which
+    """The microphone's listener, not yet started, after one line saying which engine will listen on which
     microphone; None (after one line saying why) when only keys can work."""
     from voiceguide.adapters.backends import NoListenerError
     from voiceguide.adapters.microphone import microphone_name, open_listener

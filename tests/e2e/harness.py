@@ -253,10 +253,6 @@ class Dialogue:
     would fail the person on the floor.
     """
 
-    # The listener loads its engine while the introduction begins: under load it was not yet listening
-    # 3 s after the first word (full suite, 2 shared cores). A person's first command waits this long.
-    LISTENER_STARTS_WITHIN = 5.0
-
     def __init__(self, run: VoiceguideRun, voice: Voice, decide_within: float = 3.0) -> None:
         self.run = run
         self.voice = voice
@@ -265,8 +261,8 @@ class Dialogue:
     def command(self, command: str, means: str | None = None) -> tuple[Spoken, Event]:
         """Say it; return what was said and the "heard" event it caused (which must be `means`, by default
         the command of that name)."""
-        first_word = self.run.events.wait_for(kind("speech_start"), timeout=30)["t"]
-        time.sleep(max(0.0, first_word + self.LISTENER_STARTS_WITHIN - time.monotonic()))
+        # The recognizer loads while the introduction plays; a person speaks once it says it listens.
+        self.run.events.wait_for(kind("listening"), timeout=30)
         spoken = self.voice.say(command)
         try:
             decision = self.run.events.wait_for(kind("heard"), spoken.start, self.decide_within)

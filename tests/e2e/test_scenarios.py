@@ -49,6 +49,13 @@ def test_start_hear_the_intro_and_safety_notes_say_ready_and_the_first_exercise_
     run = launch(SHORT_ROUTINE, "--no-checkin", "--no-history")
     talk = Dialogue(run, voice)
     intro = run.events.wait_for(saying("Short test."))
+    run.wait_for_line(intro["text"])
+    # Before the introduction: which engine will listen and on which microphone, without claiming to listen.
+    assert run.lines[0].startswith("Voice commands: pocketsphinx") and "Microphone: " in run.lines[0]
+    assert run.lines[1] == intro["text"]
+    run.events.wait_for(kind("listening"), timeout=30)  # once the recognizer has loaded and hears the microphone
+    run.wait_for_line("Listening now, with pocketsphinx.")  # ... and only then is listening claimed
+    assert [line for line in run.lines if "listening" in line.lower()] == ["Listening now, with pocketsphinx."]
     assert "Stop at once if you feel a sharp pain." in intro["text"]  # the safety note is spoken
     intro_heard = run.events.audible(intro)
     prompt = run.events.wait_for(saying("Say ready when you are set."))

@@ -97,14 +97,14 @@ def _usable(backend: Backend, language: str, model: Path | None, asked: bool) ->
         raise NoListenerError(f"{backend.name} is not installed, so it cannot listen.")
     found = backend.find_model(language, model) if backend.find_model is not None else None
     if found is not None:
-        sentence = f"Listening with {backend.name} and the model in {found}."
+        sentence = f"Voice commands: {backend.name}, with the model in {found}."
         return EngineChoice(backend.name, language, found, sentence)
     if base_language(language) in backend.built_in:
         downloadable = [b.name for b in backends().values() if b.find_model is not None and b.installed]
         better = (
             "" if asked or not downloadable else " For better recognition: voiceguide models download en."
         )
-        return EngineChoice(backend.name, language, None, f"Listening with {backend.name}, built in.{better}")
+        return EngineChoice(backend.name, language, None, f"Voice commands: {backend.name}, built in.{better}")
     if backend.find_model is not None:
         raise NoListenerError(
             f"No {backend.name} speech model for {language} is installed;"

@@ -3,7 +3,8 @@
 The PortAudio callback only copies bytes into a queue (it must never block or raise); overflows
 are counted. Everything slow happens on the listener thread: loading the engine (seconds for a vosk
 model, while the intro is already speaking), recognizing, and reopening a microphone that went
-away. A lost or missing microphone is announced once, the routine carries on with keys, and the
+away. Once the engine has loaded and a microphone is open it reports `Listening`, once: only then
+is it true. A lost or missing microphone is announced once, the routine carries on with keys, and the
 listener keeps trying until it is back.
 """
 
@@ -19,7 +20,17 @@ from voiceguide.adapters.alsa_messages import quiet_alsa
 from voiceguide.adapters.audio_out import STUCK_SECONDS
 from voiceguide.adapters.backends import EngineChoice, NoListenerError, choose_engine, load_engine, tuning_for
 from voiceguide.adapters.webrtc_noise import WebrtcNoiseSuppression
-from voiceguide.messages import DeviceChange, DeviceNotice, Event, Expect, Heard, HeardNumber, Notice, NotTaken
+from voiceguide.messages import (
+    DeviceChange,
+    DeviceNotice,
+    Event,
+    Expect,
+    Heard,
+    HeardNumber,
+    Listening,
+    Notice,
+    NotTaken,
+)
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
 from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Rejection, Tuning
@@ -157,7 +168,7 @@ class MicrophoneListener:
         missing = getattr(self.engine, "missing_words", ())
         if missing:
             self._notice(DeviceChange.WORDS_UNKNOWN, ", ".join(missing))
-        announced_lost = False
+        announced_lost = listening_said = False
         while not self._stop.is_set():
             stream = self._open()
             if stream is None:
@@ -170,6 +181,9 @@ class MicrophoneListener:
                 self._notice(DeviceChange.MICROPHONE_BACK)
                 announced_lost = False
             recognizer = CommandRecognizer(self.engine, self._own_voice, self._tuning, WebrtcNoiseSuppression())
+            if not listening_said:
+                self._report(Listening(self.choice.engine, self._clock.now()))
+                listening_said = True
             self._listen(stream, recognizer)
             stream.close()
             # Reopened at once: a stream that ended but opens again straight away was never lost to the
