@@ -7,13 +7,17 @@ the player owns those, feeds it times and carries the effects out.
 
 State: a `Phase` within the current part (the phases and the moves between them are in `TRANSITIONS`,
 checked on every move), plus an optional `Pause` on top: pausing never changes the phase, it only stops
-the part's time. Commands are dispatched through one table, `_HANDLERS`.
+the part's time. Events are dispatched in `handle`, commands through one table, `_HANDLERS`: this
+module is the transitions, and the rest is in small pure helpers, each with its own tests:
 
-Timing is deadline-based. A part's timed phase starts when its opening has been said, with
-`deadline = now + time_left`; pausing stores `time_left = deadline - now` and resuming restarts from
-it, so a paused hold gets exactly the time it had left and a long sentence never shifts a deadline.
+- part_timer.py: a part's time (deadline-based, so a pause keeps exactly the time left) and its countdown;
+- pausing.py: the pause sub-state and the quit question's confirmation window;
+- checkin.py: the pain question, its answers and what is said back;
+- route.py: where the introduction, "skip" and "back" lead;
+- answers.py: status, restatements, the instruction again, the safety notes;
+- utterances.py: who may speak over whom, for every utterance, device notices included;
+- steps.py (used by the player): the step records for the history, a projection over the effects.
 
-Who may speak when is the priority rule of `utterances.py`, for every utterance, device notices included.
 Illegal events (time going backwards, anything after the end) raise and leave the state unchanged.
 """
 
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from voiceguide import answers, checkin, route
 from voiceguide.commands import Command
 from voiceguide.messages import (
     AdjustVoice,
@@ -55,12 +60,13 @@ from voiceguide.messages import (
     StateChanged,
     VoiceSetting,
 )
-from voiceguide.plan import INTRO_STEP, PartKind, Scheduled, estimated_part_seconds
+from voiceguide.part_timer import PartTimer
+from voiceguide.pausing import Pause
+from voiceguide.plan import INTRO_STEP, Part, PartKind
 from voiceguide.routine import Routine
 from voiceguide.utterances import Utterances
 from voiceguide.wording import Line, wording
 
-QUIT_CONFIRM_SECONDS = 10.0
 MICROPHONE = "microphone"
 
 TRANSITIONS: Mapping[Phase, frozenset[Phase]] = MappingProxyType({
@@ -85,22 +91,6 @@ class EngineOptions:
     language: str = "en"  # of the engine's own sentences (the parts come worded by the plan)
     listening: bool = True  # a microphone listens; without one, every "say ready" also names the Enter key
     safety: tuple[str, ...] = ()  # the routine's safety notes, read out on "safety"
-
-
-@dataclass(frozen=True)
-class Pause:
-    """The routine stands still, on top of whatever phase it is in."""
-
-    reason: PauseReason
-    since: float
-    pain: bool = False  # "it hurts" led here: ending the session now is stopping for pain
-    level_wanted: bool = False  # "it hurts" asked how bad, and no number came yet
-    quit_question: int | None = None  # "do you want to end the session?" is being said (its utterance)
-    quit_until: float | None = None  # ... and, once heard, stands until then
-
-    @property
-    def asking_quit(self) -> bool:
-        return self.quit_question is not None or self.quit_until is not None
 
 
 def engine_options(routine: Routine, **choices: Any) -> EngineOptions:
@@ -129,9 +119,7 @@ class Engine:
         self._index = 0
         self._phase = Phase.OPENING
         self._paused: Pause | None = None
-        self._time_left = self.parts[0].duration
-        self._deadline: float | None = None  # set while the part's time runs
-        self._schedule_pos = 0
+        self._timer = PartTimer(self.parts[0])
         self._checkin: PainPhase | None = None  # the pain question being asked
         self._asked_before = False
         self._closing_outcome = Outcome.FINISHED
@@ -183,8 +171,8 @@ class Engine:
         self._now = event.now
         match event:
             case SpeechDone():
-                if self._paused and event.utterance_id == self._paused.quit_question:
-                    self._quit_question_heard()
+                if self._paused:
+                    self._paused = self._paused.heard(event.utterance_id, self._now)
                 if self._speech.done(event.utterance_id):
                     self._gate_passed()
             case Heard():
@@ -200,10 +188,7 @@ class Engine:
         """When the engine next needs a Tick, if nothing else happens first."""
         if self._paused:
             return self._paused.quit_until
-        if self._deadline is None:
-            return None
-        upcoming = self._upcoming()
-        return self._deadline - upcoming.remaining if upcoming else self._deadline
+        return self._timer.next_deadline()
 
     # ----- moving between phases -------------------------------------------------------------
 
@@ -227,7 +212,7 @@ class Engine:
             self._part_completed()
         elif self._before_checkin_due():
             self._asked_before = True
-            self._ask_pain(PainPhase.BEFORE, self._words(Line.PAIN_QUESTION_BEFORE))
+            self._ask_pain(PainPhase.BEFORE)
         elif part.step == INTRO_STEP and self._leads_into_ready():
             self._move_to(self._first_part())
         else:
@@ -238,53 +223,32 @@ class Engine:
             self._enter(Phase.WAITING)
 
     def _start_time(self) -> None:
-        part = self.part
         self._enter(Phase.TIMING)
-        self._deadline = self._now + self._time_left
-        self._schedule_pos = next(
-            (i for i, item in enumerate(part.schedule) if item.remaining <= self._time_left), len(part.schedule)
-        )
-        self._say(part.go, Priority.INSTRUCTION)
-
-    def _upcoming(self) -> Scheduled | None:
-        schedule = self.part.schedule
-        return schedule[self._schedule_pos] if self._schedule_pos < len(schedule) else None
+        self._timer.start(self._now)
+        self._say(self.part.go, Priority.INSTRUCTION)
 
     def _tick(self) -> None:
         if self._paused:
-            if self._paused.quit_until is not None and self._now >= self._paused.quit_until:
-                self._paused = dataclasses.replace(self._paused, quit_question=None, quit_until=None)
+            if self._paused.lapsed(self._now):
+                self._paused = self._paused.without_question()
                 self._say(self._words(Line.STILL_PAUSED), Priority.URGENT)
             return
-        if self._deadline is None:
-            return
-        left = self._deadline - self._now
-        due = []
-        while (item := self._upcoming()) is not None and item.remaining >= left - 1e-9:
-            due.append(item)
-            self._schedule_pos += 1
-        last_tick = max((i for i, item in enumerate(due) if item.priority is Priority.TICK), default=None)
-        for i, item in enumerate(due):
-            if item.priority is Priority.TICK and i != last_tick:
-                continue
+        due, over = self._timer.due(self._now)
+        for item in due:
             if item.earcon:
                 self._out.append(Cue(item.earcon))
             self._say(item.text, item.priority)
-        if left <= 1e-9:
-            self._deadline = None
+        if over:
             self._part_completed()
 
     def _first_part(self) -> int:
-        """Where the routine starts after the introduction, part 0 (later for --resume)."""
-        return min(max(self.options.start_part, 1), len(self.parts))
+        return route.first_part(self.parts, self.options.start_part)
 
     def _leads_into_ready(self) -> bool:
-        """The introduction goes straight on to a ready step, whose wait for "ready" is then the only one."""
-        start = self._first_part()
-        return start < len(self.parts) and self.parts[start].kind is PartKind.READY
+        return route.leads_into_ready(self.parts, self.options.start_part)
 
     def _last_of_step(self) -> bool:
-        return self._index + 1 >= len(self.parts) or self.parts[self._index + 1].step != self.part.step
+        return route.last_of_step(self.parts, self._index)
 
     def _part_completed(self) -> None:
         part = self.part
@@ -306,8 +270,7 @@ class Engine:
         self._index = index
         part = self.part
         self._enter(Phase.OPENING)
-        self._time_left = part.duration
-        self._deadline = None
+        self._timer = PartTimer(part)
         if part.step != INTRO_STEP:
             self._out.append(PartStarted(part.step, part.exercise, part.label))
         opening = part.opening_brief if self.options.brief else part.opening
@@ -317,13 +280,13 @@ class Engine:
 
     def _end_routine(self) -> None:
         self._index = len(self.parts) - 1
-        self._deadline = None
+        self._timer.stop(self._now)
         self._out.append(RoutineCompleted())
         self._out.append(Cue(Earcon.FINISH))
         # A routine that ends with its own closing words has said goodbye; the engine's are for the others.
         done = "" if self.parts[-1].kind is PartKind.SAY else self._words(Line.ROUTINE_DONE)
         if self.options.checkins:
-            self._ask_pain(PainPhase.AFTER, f"{done} {self._words(Line.PAIN_QUESTION)}".strip())
+            self._ask_pain(PainPhase.AFTER, before=done)
         elif done:
             self._close(done, Outcome.FINISHED, Priority.INSTRUCTION)  # after "Release."
         else:
@@ -334,9 +297,9 @@ class Engine:
     def _close(self, words: str, outcome: Outcome, priority: Priority = Priority.URGENT) -> None:
         """The last words; nothing may cut them but pause or stop, which end the session at once."""
         self._closing_outcome = outcome
-        self._deadline = None
+        self._timer.stop(self._now)
         if self._paused:
-            self._paused = dataclasses.replace(self._paused, quit_question=None, quit_until=None)
+            self._paused = self._paused.without_question()
         self._enter(Phase.CLOSING)
         self._say(words, priority, gate=True)
 
@@ -353,10 +316,7 @@ class Engine:
         return self._words(Line.READY_PROMPT if self._listening else Line.READY_PROMPT_KEYS)
 
     def _restatement(self) -> str:
-        part = self.part
-        if part.kind is PartKind.TIMED and self._time_left < part.duration:
-            return f"{part.label}. {self._words(Line.TIME_LEFT, time=self._words.duration(self._time_left))}"
-        return part.opening_brief
+        return answers.restatement(self._words, self.part, self._timer, self._now)
 
     def _reply(self, words: str) -> None:
         """Answer the user at once; an interrupted opening is restated after the answer."""
@@ -373,9 +333,7 @@ class Engine:
 
     def _pause(self, reason: PauseReason, words: str, **details: object) -> None:
         if self._paused is None:
-            if self._deadline is not None:
-                self._time_left = max(self._deadline - self._now, 0.0)
-                self._deadline = None
+            self._timer.stop(self._now)
             self._paused = Pause(reason, self._now)
             self._out.append(PauseBegan(reason))
         self._paused = dataclasses.replace(self._paused, reason=reason, **details)
@@ -388,6 +346,8 @@ class Engine:
         self._paused = None
 
     def _resume(self) -> None:
+        if self._paused is None:
+            return
         self._unpause()
         words = self._words
         if self._phase in (Phase.TIMING, Phase.OPENING, Phase.RESUMING):
@@ -419,22 +379,14 @@ class Engine:
         self._speech.silence()
         self._move_to(index)
 
-    def _next(self) -> None:
+    def _move_on(self, target: int) -> None:
+        """ "next" or "skip": a pain question is answered with nothing, the introduction leads to it."""
         if self._phase is Phase.CHECKIN:
             self._answer_pain(None)
         elif self._before_checkin_due():
             self._skip_to_checkin()
         else:
-            self._go(self._index + 1)
-
-    def _skip(self) -> None:
-        if self._phase is Phase.CHECKIN:
-            self._answer_pain(None)
-        elif self._before_checkin_due():
-            self._skip_to_checkin()
-        else:
-            step = self.part.step
-            self._go(next((i for i, p in enumerate(self.parts) if p.step > step), len(self.parts)))
+            self._go(target)
 
     def _before_checkin_due(self) -> bool:
         """Still in the introduction, with the "before" pain question not yet asked."""
@@ -448,21 +400,8 @@ class Engine:
         self._opening_said()
 
     def _back(self) -> None:
-        """To the start of the side, set or step before; the pauses between them are passed over (a person
-        who says "back" on the right side wants the left side again, not the time to change sides)."""
         if self._phase is not Phase.CHECKIN:
-            earlier = (i for i in range(self._index - 1, 0, -1) if not self.parts[i].is_rest)
-            self._go(next(earlier, 0))
-
-    def _pause_command(self) -> None:
-        self._pause(PauseReason.PAUSE, self._words(Line.PAUSED))
-
-    def _stop(self) -> None:
-        self._pause(PauseReason.STOP, self._words(Line.STOPPED))
-
-    def _resume_command(self) -> None:
-        if self._paused:
-            self._resume()
+            self._go(route.back(self.parts, self._index))
 
     def _repeat(self) -> None:
         part, words = self.part, self._words
@@ -473,11 +412,8 @@ class Engine:
         elif self._phase is Phase.WAITING:
             prompt = f" {self._ready_prompt()}" if part.step == INTRO_STEP else ""
             self._say(f"{part.full_text}{prompt}", Priority.URGENT)
-        elif part.kind is PartKind.TIMED and self._time_left < part.duration:
-            left = words(Line.TIME_LEFT, time=words.duration(self._time_left))
-            self._say(f"{part.full_text} {left}", Priority.URGENT, gate=True)
         else:
-            self._say(part.full_text, Priority.URGENT, gate=True)
+            self._say(answers.instruction_again(words, part, self._timer, self._now), Priority.URGENT, gate=True)
 
     def _quit(self) -> None:
         if self._paused and self._paused.asking_quit:
@@ -485,13 +421,7 @@ class Engine:
         else:
             self._pause(PauseReason.QUIT, self._words(Line.QUIT_QUESTION))
             assert self._paused is not None
-            self._paused = dataclasses.replace(self._paused, quit_question=self._speech.last_id)
-
-    def _quit_question_heard(self) -> None:
-        """The time to confirm counts from the end of the question, however long it took to be heard."""
-        assert self._paused is not None
-        self._paused = dataclasses.replace(self._paused, quit_question=None,
-                                           quit_until=self._now + QUIT_CONFIRM_SECONDS)
+            self._paused = self._paused.asking(self._speech.last_id)
 
     def _yes(self) -> None:
         if self._paused and self._paused.asking_quit:
@@ -505,28 +435,10 @@ class Engine:
         outcome = Outcome.STOPPED_FOR_PAIN if self._paused.pain else Outcome.QUIT
         self._close(self._words(Line.ENDING), outcome)
 
-    def _help(self) -> None:
-        again = self._last_command is Command.HELP
-        self._reply(self._words(Line.HELP_MORE if again else Line.HELP))
-
-    def _status(self) -> str:
-        """Where we are and what is left, as one spoken answer."""
-        words = self._words
-        left = max(self._deadline - self._now if self._deadline is not None else self._time_left, 0.0)
-        where = self.part.label
-        if self.part.duration and self._phase in (Phase.OPENING, Phase.RESUMING, Phase.TIMING):
-            where = words(Line.WHERE_TIME_LEFT, where=where, time=words.duration(left))
-        later = sum(estimated_part_seconds(p) for p in self.parts[self._index + 1 :])
-        minutes = max(1, round((later + left) / 60))
-        line = Line.STATUS_PAUSED if self._paused else Line.STATUS
-        return words(line, where=where, minutes=words.duration(minutes * 60))
-
     def _time(self) -> None:
-        self._reply(self._status())
-
-    def _safety(self) -> None:
-        notes = self.options.safety or (self._words(Line.NO_SAFETY_NOTES), self._words(Line.PAIN_ADVICE))
-        self._reply(" ".join(notes))
+        timed = self._phase in (Phase.OPENING, Phase.RESUMING, Phase.TIMING)
+        self._reply(answers.status(self._words, self.parts, self._index, self._timer.left(self._now),
+                                   timed=timed, paused=self._paused is not None))
 
     def _adjust(self, setting: VoiceSetting, steps: int, line: Line) -> None:
         self._out.append(AdjustVoice(setting, steps))
@@ -546,22 +458,20 @@ class Engine:
             self._go(self._first_part() if self.part.step == INTRO_STEP else self._index + 1)
 
     def _pain(self) -> None:
-        words = self._words
-        advice = f"{words(Line.PAIN_ADVICE)} {words(Line.PAIN_LEVEL_QUESTION)}"
-        self._pause(PauseReason.PAIN, advice, pain=True, level_wanted=True)
+        self._pause(PauseReason.PAIN, checkin.question(self._words, PainPhase.DURING), pain=True, level_wanted=True)
 
     # ----- pain check-ins ----------------------------------------------------------------------
 
-    def _ask_pain(self, when: PainPhase, question: str) -> None:
+    def _ask_pain(self, when: PainPhase, before: str = "") -> None:
         self._checkin = when
         self._enter(Phase.CHECKIN)
-        self._say(question, Priority.INSTRUCTION)
+        self._say(f"{before} {checkin.question(self._words, when)}".strip(), Priority.INSTRUCTION)
 
     def _number(self, event: HeardNumber) -> None:
         wanted = self._paused.level_wanted if self._paused else self._phase is Phase.CHECKIN
         if not wanted:
             return
-        if not 0 <= event.value <= 10:
+        if event.value not in checkin.LEVELS:
             self._say(self._words(Line.NUMBER_RANGE), Priority.URGENT)
             return
         self._out.append(Cue(Earcon.HEARD))
@@ -575,44 +485,37 @@ class Engine:
         assert self._paused is not None
         self._paused = dataclasses.replace(self._paused, level_wanted=False)
         self._out.append(PainReported(PainPhase.DURING, level))
-        if level is not None:
-            self._say(f"{self._words(Line.THANKS)} {self._words(Line.PAIN_CHOICES)}", Priority.URGENT)
+        self._say(checkin.during_reply(self._words, level), Priority.URGENT)
 
     def _answer_pain(self, level: int | None) -> None:
-        words = self._words
         when, self._checkin = self._checkin, None
         assert when is not None
         self._out.append(PainReported(when, level))
-        thanks = words(Line.THANKS if level is not None else Line.NO_ANSWER)
-        if when is PainPhase.AFTER:
-            self._close(f"{thanks} {words(Line.REST_NOW)}", Outcome.FINISHED)
-            return
-        if level is not None and level > self.options.pain_limit:
-            advice = f"{thanks} {words(Line.PAIN_ABOVE_LIMIT, level=level, advice=words(Line.PAIN_ADVICE))}"
-            if not self._listening:
-                advice = f"{advice} {words(Line.PRESS_ENTER)}"
-        elif self._leads_into_ready():
-            self._say(thanks, Priority.INSTRUCTION)
+        reply = checkin.reply(self._words, when, level, limit=self.options.pain_limit, listening=self._listening,
+                              ready_prompt=self._ready_prompt(), ready_step_follows=self._leads_into_ready())
+        if reply.then is checkin.Then.CLOSE:
+            self._close(reply.words, Outcome.FINISHED)
+        elif reply.then is checkin.Then.START:
+            self._say(reply.words, Priority.INSTRUCTION)
             self._move_to(self._first_part())
-            return
         else:
-            advice = f"{thanks} {self._ready_prompt()}"
-        self._enter(Phase.WAITING)
-        self._say(advice, Priority.INSTRUCTION)
+            self._enter(Phase.WAITING)
+            self._say(reply.words, Priority.INSTRUCTION)
 
     _HANDLERS: ClassVar[dict[Command, Callable[[Engine], None]]] = {
-        Command.NEXT: _next,
-        Command.SKIP: _skip,
+        Command.NEXT: lambda self: self._move_on(self._index + 1),
+        Command.SKIP: lambda self: self._move_on(route.next_step(self.parts, self._index)),
         Command.BACK: _back,
-        Command.PAUSE: _pause_command,
-        Command.STOP: _stop,
-        Command.RESUME: _resume_command,
+        Command.PAUSE: lambda self: self._pause(PauseReason.PAUSE, self._words(Line.PAUSED)),
+        Command.STOP: lambda self: self._pause(PauseReason.STOP, self._words(Line.STOPPED)),
+        Command.RESUME: _resume,
         Command.REPEAT: _repeat,
         Command.QUIT: _quit,
         Command.YES: _yes,
-        Command.HELP: _help,
+        Command.HELP: lambda self: self._reply(
+            self._words(Line.HELP_MORE if self._last_command is Command.HELP else Line.HELP)),  # again: the rest
         Command.TIME: _time,
-        Command.SAFETY: _safety,
+        Command.SAFETY: lambda self: self._reply(answers.safety(self._words, self.options.safety)),
         Command.SLOWER: lambda self: self._adjust(VoiceSetting.RATE, -1, Line.SLOWER),
         Command.FASTER: lambda self: self._adjust(VoiceSetting.RATE, +1, Line.FASTER),
         Command.LOUDER: lambda self: self._adjust(VoiceSetting.VOLUME, +1, Line.LOUDER),
