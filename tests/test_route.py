@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from voiceguide import route
 from voiceguide.library import locate
 from voiceguide.plan import build_plan
@@ -41,3 +44,12 @@ def test_the_introduction_leads_to_the_first_part_or_where_a_session_resumes() -
     assert route.first_part(SMALL, start_part=99) == len(SMALL)
     assert route.leads_into_ready(HEEL_SPUR) and not route.leads_into_ready(SMALL)
     assert route.last_of_step(SMALL, len(SMALL) - 1)
+
+
+@given(st.data())
+def test_back_always_lands_earlier_on_a_part_that_is_not_a_pause(data) -> None:
+    parts = data.draw(st.sampled_from([HEEL_SPUR, SMALL]))
+    index = data.draw(st.integers(1, len(parts) - 1))
+    target = route.back(parts, index)
+    assert target < index and not parts[target].is_rest
+    assert all(part.is_rest for part in parts[target + 1 : index])  # only pauses were passed over
