@@ -34,7 +34,15 @@ from voiceguide.adapters.any_voice import AnyVoiceSynthesizer
 from voiceguide.adapters.renderer import Renderer
 from voiceguide.adapters.synthesis import Rendered, SpeechFailed, Synthesizer, VoiceInfo
 from voiceguide.adapters.voices import resolve_voice
-from voiceguide.messages import DeviceChange, DeviceNotice, Earcon, Say, SpeechDone, SpeechStarted, VoiceSetting
+from voiceguide.messages import (
+    DeviceChange,
+    DeviceNotice,
+    Earcon,
+    Say,
+    SpeechDone,
+    SpeechStarted,
+    VoiceSetting,
+)
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
 from voiceguide.settings import VoiceSettings
