@@ -253,6 +253,8 @@ class Dialogue:
     would fail the person on the floor.
     """
 
+    FIRST_WORDS_HEARD = 2.0  # a person's first command comes after hearing this much of the player
+
     def __init__(self, run: VoiceguideRun, voice: Voice, decide_within: float = 3.0) -> None:
         self.run = run
         self.voice = voice
@@ -261,8 +263,11 @@ class Dialogue:
     def command(self, command: str, means: str | None = None) -> tuple[Spoken, Event]:
         """Say it; return what was said and the "heard" event it caused (which must be `means`, by default
         the command of that name)."""
-        # The recognizer loads while the introduction plays; a person speaks once it says it listens.
+        # The recognizer loads while the introduction plays; a person speaks once it says it listens, and
+        # not before having heard the player's first words (which also teach it how loud its echo is).
         self.run.events.wait_for(kind("listening"), timeout=30)
+        first_word = self.run.events.wait_for(kind("speech_start"), timeout=30)["t"]
+        time.sleep(max(0.0, first_word + self.FIRST_WORDS_HEARD - time.monotonic()))
         spoken = self.voice.say(command)
         try:
             decision = self.run.events.wait_for(kind("heard"), spoken.start, self.decide_within)
