@@ -21,7 +21,7 @@ from tests.fakes import StuckSynthesizer
 from voiceguide.adapters.audio_out import AudioUnavailable
 from voiceguide.adapters.phrase_cache import PhraseCache
 from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
-from voiceguide.adapters.renderer import Renderer
+from voiceguide.adapters.renderer import Renderer, sentences
 from voiceguide.adapters.synthesis import Rendered, SpeechFailed, VoiceInfo
 from voiceguide.adapters.voices import UnknownVoice, list_voices, resolve_voice
 
@@ -168,6 +168,29 @@ def test_an_unwritable_cache_folder_still_caches_in_memory(tmp_path: Path) -> No
         assert renderer.request("Ten", "gmw/en-us", 160).done()
     finally:
         renderer.close()
+
+
+def test_a_phrase_on_disk_comes_at_once_while_the_renderer_is_busy(tmp_path: Path) -> None:
+    cached = Rendered(np.ones(2205, dtype=np.int16), 22050)
+    PhraseCache(tmp_path).store(PhraseCache.key("Ten.", "gmw/en-us", 160), cached)
+    release = threading.Event()
+    renderer = Renderer(lambda: StuckSynthesizer(release), PhraseCache(tmp_path))
+    renderer.start()
+    try:
+        busy = renderer.request("A stuck phrase.", "gmw/en-us", 160)
+        phrase = renderer.request("Ten.", "gmw/en-us", 160)
+        assert not busy.done()
+        assert phrase.done() and np.array_equal(phrase.result().samples, cached.samples)
+    finally:
+        release.set()
+        renderer.close()
+
+
+def test_a_long_line_is_rendered_sentence_by_sentence() -> None:
+    assert sentences("Heel spur exercises. Say next to skip this. Ready? Go!") == [
+        "Heel spur exercises.", "Say next to skip this.", "Ready?", "Go!"]
+    assert sentences("Release") == ["Release"]
+    assert sentences("Hold for 20 seconds, 3.5 times") == ["Hold for 20 seconds, 3.5 times"]
 
 
 def test_an_urgent_phrase_goes_before_prepared_ones(renderer: Renderer) -> None:

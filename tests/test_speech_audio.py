@@ -125,6 +125,25 @@ def test_utterances_are_heard_in_order_when_the_speaker_says_they_are(
     assert "Audio saved" not in capfd.readouterr().out
 
 
+def test_a_line_of_sentences_plays_each_as_it_is_rendered_and_is_one_utterance_to_the_player(
+    pulse_rig: PulseRig,  # noqa: F811
+    make_speaker: SpeakerFactory,
+) -> None:
+    speaker, inbox, own_voice = make_speaker()
+    line = "Sit on a chair. Cross your sore foot over the other knee. Pull your toes back gently."
+    start = time.monotonic()
+    speaker.say(Say(1, line, Priority.INSTRUCTION))
+    done = inbox.take(1)
+    heard = pulse_rig.monitor.record_until_quiet(start - 0.2)
+
+    assert len(own_voice.spans) == 3  # a clip a sentence
+    assert [(event.utterance_id, event.now) for event in inbox.started] == [(1, own_voice.spans[0][0])]
+    assert own_voice.spans[-1][1] - 0.005 <= done[0].now < own_voice.spans[-1][1] + 0.1  # after the last
+    for started, _ in own_voice.spans[1:]:
+        assert last_sound(heard, started) < started - 0.2  # the pause between sentences
+    assert inbox.empty()
+
+
 def test_silence_cuts_speech_within_100_ms_and_drops_what_was_queued(
     pulse_rig: PulseRig,  # noqa: F811
     make_speaker: SpeakerFactory,

@@ -83,7 +83,7 @@ def test_pause_silences_the_player_nothing_is_said_while_paused_and_resume_keeps
     slack = rig.server.dating_error
     run, talk = started(launch, voice)
     instruction = run.events.wait_for(saying("Toe pull. Loop the towel"))
-    wait_until(run.events.audible(instruction) + 1.5)
+    wait_until(run.events.audible(instruction) + 2.5)  # into its second sentence, which the cut is matched against
 
     _, decision = talk.command("pause")  # barge-in, over the player's own words
     instruction_done = run.events.wait_for(kind("speech_done", id=instruction["id"]))

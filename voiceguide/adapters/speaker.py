@@ -1,11 +1,12 @@
 """The real Speaker: espeak-ng or piper renders (renderer.py), one sounddevice stream plays (audio_out.py).
 
-How an utterance travels: say() asks the renderer for it at once (so it renders while earlier lines
-play) and queues it; a sequencer thread takes the queue in order, waits for each rendering (bounded
-by the render timeout: a line that cannot be rendered becomes an empty clip, so the player's text
-line stands alone and the routine goes on), and hands the samples to the output stream. The
-stream's notifier reports when each clip is heard and when its last sample has been heard; then the
-speaker records it in OwnVoice and posts SpeechDone.
+How an utterance travels: say() asks the renderer for each of its sentences at once (so they render
+while earlier lines play) and queues them; a sequencer thread takes the queue in order, waits for each
+rendering (bounded by the render timeout: a sentence that cannot be rendered becomes an empty clip, so
+the player's text line stands alone and the routine goes on), and hands the samples to the output
+stream, a pause after each sentence but the last. The stream's notifier reports when each clip is
+heard and when its last sample has been heard; the speaker records each in OwnVoice and posts
+SpeechStarted with the utterance's first sound and SpeechDone after its last.
 
 Every utterance gets exactly one SpeechDone, in the order said: when its last sample was heard, or
 at once when silence() drops it, or at once while the device has failed.
@@ -31,7 +32,7 @@ from voiceguide.adapters.audio_out import AudioOutput, AudioUnavailable, ClipEnd
 from voiceguide.adapters.earcons import earcon_samples
 from voiceguide.adapters.phrase_cache import PhraseCache, default_cache_dir
 from voiceguide.adapters.any_voice import AnyVoiceSynthesizer
-from voiceguide.adapters.renderer import Renderer
+from voiceguide.adapters.renderer import Renderer, sentences
 from voiceguide.adapters.synthesis import Rendered, SpeechFailed, Synthesizer, VoiceInfo
 from voiceguide.adapters.voices import resolve_voice
 from voiceguide.messages import (
@@ -50,6 +51,9 @@ from voiceguide.settings import VoiceSettings
 log = logging.getLogger(__name__)
 
 _NOTHING = Rendered(np.zeros(0, dtype=np.int16), 22050)  # an empty clip keeps its place in the order
+# Silence after a sentence that another follows: with the renderer's 0.1 s tail, the 0.3 s pause espeak-ng
+# leaves between sentences of one text.
+_SENTENCE_PAUSE = 0.2
 
 Report = Callable[[SpeechDone | SpeechStarted | DeviceNotice], None]
 
@@ -82,12 +86,15 @@ class SoundDeviceSpeaker:
         self._own_voice = own_voice
         self._settings = settings
         self._lock = threading.Lock()
-        self._pending: dict[int, None] = {}  # said, SpeechDone not yet reported (in order)
+        self._pending: dict[int, int] = {}  # said, SpeechDone not yet reported (in order): sentences not yet heard
+        self._audible: set[int] = set()  # pending utterances whose first sound has been reported
         self._generation = 0
         self._failed = False
         self._speech_stuck = False
         self._prepared: dict[str, None] = {}
-        self._queue: queue.SimpleQueue[tuple[int, Say, Future[Rendered]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[int, Say, list[tuple[str, Future[Rendered]]]] | None] = (
+            queue.SimpleQueue()
+        )
         self._wake = threading.Event()
         self._device = device
         self._retry_seconds = retry_seconds
@@ -139,7 +146,7 @@ class SoundDeviceSpeaker:
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Render these phrases in the background (numbers, fixed phrases, the routine's lines)."""
-        fresh = [text for text in texts if text not in self._prepared]
+        fresh = [part for text in texts for part in sentences(text) if part not in self._prepared]
         self._prepared.update(dict.fromkeys(fresh))
         self._renderer.prepare(fresh, self.voice.id, self._settings.rate)
 
@@ -148,11 +155,12 @@ class SoundDeviceSpeaker:
             if self._failed:
                 self._report(SpeechDone(utterance.utterance_id, self._clock.now()))
                 return
-            self._pending[utterance.utterance_id] = None
+            parts = sentences(utterance.text)
+            self._pending[utterance.utterance_id] = len(parts)
             generation = self._generation
             rate = self._settings.rate
-        future = self._renderer.request(utterance.text, self.voice.id, rate)
-        self._queue.put((generation, utterance, future))
+        renderings = [(part, self._renderer.request(part, self.voice.id, rate)) for part in parts]
+        self._queue.put((generation, utterance, renderings))
 
     def cue(self, earcon: Earcon) -> None:
         if not self._failed:
@@ -164,6 +172,7 @@ class SoundDeviceSpeaker:
             self._output.cut()
             dropped = list(self._pending)
             self._pending.clear()
+            self._audible.clear()
             now = self._clock.now()
             for utterance_id in dropped:
                 self._report(SpeechDone(utterance_id, now))
@@ -193,20 +202,24 @@ class SoundDeviceSpeaker:
 
     def _sequence(self) -> None:
         while (item := self._queue.get()) is not None:
-            generation, utterance, future = item
-            if generation != self._generation:
-                continue  # silenced before its turn; already reported
-            rendered = self._rendering_of(utterance, future, generation)
-            with self._lock:
-                if generation != self._generation or self._failed:
-                    continue
-                samples = self._output.convert(rendered.samples, rendered.rate)  # the output may be new
-                self._output.play_voice(utterance.utterance_id, samples, utterance.text)
+            generation, utterance, renderings = item
+            for number, (text, future) in enumerate(renderings, start=1):
+                if generation != self._generation:
+                    break  # silenced before its turn; already reported
+                rendered = self._rendering_of(text, future, generation)
+                with self._lock:
+                    if generation != self._generation or self._failed:
+                        break
+                    samples = self._output.convert(rendered.samples, rendered.rate)  # the output may be new
+                    if number < len(renderings) and len(samples):
+                        pause = np.zeros(round(_SENTENCE_PAUSE * self._output.rate), dtype=np.float32)
+                        samples = np.concatenate((samples, pause))
+                    self._output.play_voice(utterance.utterance_id, samples, text)
 
-    def _rendering_of(self, utterance: Say, future: Future[Rendered], generation: int) -> Rendered:
-        """The utterance's rendering; an empty one when it cannot be rendered in time."""
+    def _rendering_of(self, text: str, future: Future[Rendered], generation: int) -> Rendered:
+        """The sentence's rendering; an empty one when it cannot be rendered in time."""
         future.add_done_callback(lambda _: self._wake.set())
-        allowance = self._renderer.allowance(utterance.text)
+        allowance = self._renderer.allowance(text)
         deadline = time.monotonic() + allowance
         while not future.done() and generation == self._generation and not self._renderer.hung:
             remaining = deadline - time.monotonic()
@@ -216,9 +229,7 @@ class SoundDeviceSpeaker:
             self._wake.clear()
         if not future.done():
             if generation == self._generation:
-                log.warning(
-                    "speech for %r took over %g s; shown as text only", utterance.text, allowance
-                )
+                log.warning("speech for %r took over %g s; shown as text only", text, allowance)
                 self._notice_speech(working=not self._renderer.hung)
             return _NOTHING
         try:
@@ -242,13 +253,21 @@ class SoundDeviceSpeaker:
     def _on_clip(self, event: ClipStarted | ClipEnded) -> None:
         if isinstance(event, ClipStarted):
             self._own_voice.started(event.label, event.at)
-            self._report(SpeechStarted(event.clip_id, event.at))
+            with self._lock:
+                first = event.clip_id in self._pending and event.clip_id not in self._audible
+                self._audible.add(event.clip_id)
+            if first:
+                self._report(SpeechStarted(event.clip_id, event.at))
             return
         if event.heard:
             self._own_voice.ended(event.at)
         with self._lock:
-            if event.clip_id in self._pending:
+            if event.clip_id not in self._pending:
+                return
+            self._pending[event.clip_id] -= 1
+            if not self._pending[event.clip_id]:
                 del self._pending[event.clip_id]
+                self._audible.discard(event.clip_id)
                 self._report(SpeechDone(event.clip_id, self._clock.now()))
 
     def _on_failure(self, message: str) -> None:
@@ -259,6 +278,7 @@ class SoundDeviceSpeaker:
             for utterance_id in self._pending:
                 self._report(SpeechDone(utterance_id, now))
             self._pending.clear()
+            self._audible.clear()
         self._own_voice.ended(now)  # a no-op unless an utterance was audible when the device died
         threading.Thread(target=self._recover, name="speaker-recovery", daemon=True).start()
 
@@ -308,3 +328,4 @@ def open_speaker(
         language=language,
         cache_dir=default_cache_dir(),
     )
+
