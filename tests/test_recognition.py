@@ -139,6 +139,14 @@ def test_noise_alone_is_not_a_command(sphinx) -> None:
     assert accepted(recognize(sphinx, pcm)) == []
 
 
+def test_a_block_of_exact_zeros_does_not_deafen_the_listener(sphinx) -> None:
+    """A sound server under load hands over blocks of digital silence when the microphone's data is late
+    (seen on PipeWire); they are no sound at all, not a quieter room."""
+    dropped = bytes(2 * SAMPLE_RATE // 10)
+    pcm = clip(2.0) + dropped + clip(3.0, speak("next"), 1.0, seed=2)
+    assert accepted(recognize(sphinx, pcm)) == [Command.NEXT]
+
+
 def test_the_decision_comes_soon_after_the_command_ends(sphinx) -> None:
     spoken = speak("stop")
     (outcome,) = [o for o in recognize(sphinx, clip(1.0, spoken, 1.5)) if o.accepted]

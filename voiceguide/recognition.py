@@ -41,6 +41,13 @@ from voiceguide.own_voice import OwnVoice
 FRAME_SAMPLES = 480  # 30 ms: the detector's step
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
 INT16_FULL_SCALE_DB = 20.0 * math.log10(32768.0)
+# A sound server under load fills microphone data that came late with exact zeros (seen on PipeWire, many
+# times a minute). Taken for a quiet room they set the floor far under it, and every sound after was one
+# endless utterance: minutes deaf to commands. A run this long of zeros is a gap, not a room (at a room's
+# quietest, a few int16 steps, such a run never happens by chance) ...
+DROPOUT_SAMPLES = 32
+# ... unless it lasts: a microphone that gates its own silence to zeros does give them for seconds.
+DROPOUTS_TRUSTED_AFTER = round(1.0 / FRAME_SECONDS)
 
 
 class Rejection(StrEnum):
@@ -152,6 +159,15 @@ def _level(frame: bytes) -> float:
     return 10.0 * math.log10(float(np.mean(samples * samples)) + 1.0)
 
 
+def _has_dropout(frame: bytes) -> bool:
+    """Whether the frame holds a run of DROPOUT_SAMPLES exact zeros: data the sound server did not deliver."""
+    zeros = np.frombuffer(frame, dtype=np.int16) == 0
+    if np.count_nonzero(zeros) < DROPOUT_SAMPLES:
+        return False
+    runs = np.convolve(zeros, np.ones(DROPOUT_SAMPLES, dtype=np.int16), mode="valid")
+    return bool(runs.max() >= DROPOUT_SAMPLES)
+
+
 class Floor:
     """The background level: follows quiet moments down at once and creeps up slowly through sound,
     more slowly still during an utterance. (A low percentile of recent levels cut sentences into
@@ -159,8 +175,12 @@ class Floor:
 
     def __init__(self) -> None:
         self.level: float | None = None
+        self._dropouts = 0  # frames in a row with a dropout in them
 
-    def follow(self, level: float, busy: bool) -> float:
+    def follow(self, level: float, busy: bool, dropout: bool = False) -> float:
+        self._dropouts = self._dropouts + 1 if dropout else 0
+        if 0 < self._dropouts < DROPOUTS_TRUSTED_AFTER:  # a gap in the data says nothing about the room
+            return self.level if self.level is not None else level
         if self.level is None or level < self.level:
             self.level = level
         else:
@@ -215,7 +235,9 @@ class CommandRecognizer:
         self._clock_offset = end_time - (self._frames * FRAME_SAMPLES + (len(data) // 2)) / SAMPLE_RATE
         outcomes: list[Outcome] = []
         for offset in range(0, usable, 2 * FRAME_SAMPLES):
-            outcome = self._frame(self._cleaned(data[offset : offset + 2 * FRAME_SAMPLES]))
+            frame = data[offset : offset + 2 * FRAME_SAMPLES]
+            dropout = _has_dropout(frame)
+            outcome = self._frame(self._cleaned(frame, dropout), dropout)
             if outcome is not None:
                 outcomes.append(outcome)
         return outcomes
@@ -229,7 +251,7 @@ class CommandRecognizer:
 
     # The front end, the detector, one 30 ms frame at a time.
 
-    def _cleaned(self, frame: bytes) -> bytes:
+    def _cleaned(self, frame: bytes, dropout: bool) -> bytes:
         """The frame through the front end while the room is loud enough to call for it.
 
         The front end hears every frame, so its picture of the noise is current when it is switched
@@ -237,16 +259,16 @@ class CommandRecognizer:
         above = self.tuning.suppress_noise_above_db
         if self._front_end is None or above is None:
             return frame
-        room = self._room.follow(_level(frame), self._utterance is not None) - INT16_FULL_SCALE_DB
+        room = self._room.follow(_level(frame), self._utterance is not None, dropout) - INT16_FULL_SCALE_DB
         if self._utterance is None:
             hysteresis = self.tuning.suppress_hysteresis_db if self._suppressing else 0.0
             self._suppressing = room > above - hysteresis
         cleaned = self._front_end.process(frame)
         return cleaned if self._suppressing else frame
 
-    def _frame(self, frame: bytes) -> Outcome | None:
+    def _frame(self, frame: bytes, dropout: bool = False) -> Outcome | None:
         level = _level(frame)
-        floor = self._floor.follow(level, self._utterance is not None)
+        floor = self._floor.follow(level, self._utterance is not None, dropout)
         loud = level > floor + self.tuning.on_db
         self._frames += 1
         self._recent.append(loud)
