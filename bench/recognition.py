@@ -126,6 +126,9 @@ def report(engine: Engine, language: str, results: list[Result], verbose: bool) 
             f"commands taken from the talk itself in its first {LEARNING_THE_ROOM:.0f} s:"
             f" {sum(r.while_learning for r in talk)} in {len(talk)} clips"
         )
+    ending = by_phrase_meaning(results, language, "quit")
+    figures = "; ".join(f"{phrase!r} {percent(sum(v), len(v)).strip()}" for phrase, v in ending.items())
+    print(f"ending the session, by phrase: {figures}")
     commands = by_condition["overall"][0]
     print(f"commands that had to be said again: {len(commands) - sum(commands)} of {len(commands)}")
     wrong = [(pair, n) for pair, n in confusions.most_common() if pair[1] != "-"]
@@ -134,6 +137,15 @@ def report(engine: Engine, language: str, results: list[Result], verbose: bool) 
     )
     missed = [(said, n) for (said, heard), n in confusions.most_common() if heard == "-"]
     print("most often missed: " + "; ".join(f"{s!r} x{n}" for s, n in missed[:12]))
+
+
+def by_phrase_meaning(results: list[Result], language: str, command: str) -> dict[str, list[bool]]:
+    """Per phrase said for `command` (fillers aside), whether each clip came out right."""
+    rows: dict[str, list[bool]] = defaultdict(list)
+    for result in results:
+        if result.clip.kind == "command" and wanted(result.clip, language) == command:
+            rows[result.clip.core].append(judged(result.clip, result.outcomes, language)[0])
+    return rows
 
 
 def sweep(language: str, results_at_zero: list[Result]) -> None:

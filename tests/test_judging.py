@@ -17,13 +17,14 @@ from voiceguide.own_voice import OwnVoice
 from voiceguide.recognition import CommandRecognizer, Outcome, Rejection
 
 
+LEVELS = {"quiet": 26.0, "talk": 750.0, "loud": 3000.0}
+
+
 def sound(*parts: tuple[str, float], seed: int = 3) -> bytes:
-    """("quiet" | "loud", seconds) in a row: a -62 dBFS room and bursts as loud as speech (-21 dBFS)."""
+    """("quiet" | "talk" | "loud", seconds) in a row: a -62 dBFS room, talk across the room 12 dB below
+    speech, and bursts as loud as speech said to the device (-21 dBFS)."""
     rng = np.random.default_rng(seed)
-    pieces = [
-        rng.normal(0.0, 3000.0 if kind == "loud" else 26.0, int(seconds * SAMPLE_RATE))
-        for kind, seconds in parts
-    ]
+    pieces = [rng.normal(0.0, LEVELS[kind], int(seconds * SAMPLE_RATE)) for kind, seconds in parts]
     return np.clip(np.concatenate(pieces), -32768, 32767).astype(np.int16).tobytes()
 
 
@@ -101,3 +102,35 @@ def test_the_noise_front_end_is_used_only_when_the_room_is_loud(room_std: float,
     recognizer = CommandRecognizer(ScriptedEngine(said("next")), front_end=SilencingFrontEnd())
     outcomes = recognizer.feed(pcm, 3.0) + recognizer.flush()
     assert [o.command for o in outcomes] == ([] if cleaned else [Command.NEXT])
+
+
+@pytest.mark.parametrize(
+    ("reading", "seconds", "reason"),
+    [
+        (said("next"), 0.5, None),
+        (said("next please", 1.0), 0.5, Rejection.FILLERS_OVER_TALK),
+        (said("next"), 0.2, Rejection.TOO_SHORT),
+    ],
+)
+def test_a_command_louder_than_talk_in_the_room_stands_out_of_it_without_a_pause(
+    reading: Hypothesis, seconds: float, reason: Rejection | None
+) -> None:
+    """The talk runs on for seconds (an utterance too long to be a command) and straight on around the
+    command; only a bare command, long enough not to be one of the talk's own loud syllables, is taken."""
+    engine = ScriptedEngine(said("next"), reading)
+    outcomes = judged(engine, ("talk", 6.0), ("loud", seconds), ("talk", 1.5))
+    assert [o.rejected for o in outcomes] == [Rejection.TOO_LONG, reason]
+
+
+def test_a_reading_that_leans_on_filler_words_needs_more_certainty() -> None:
+    unsure = judged(ScriptedEngine(said("okay next", 0.65)), ("loud", 0.5))
+    sure = judged(ScriptedEngine(said("okay next", 0.75)), ("loud", 0.5))
+    bare = judged(ScriptedEngine(said("next", 0.65)), ("loud", 0.5))
+    assert [o.rejected for o in unsure + sure + bare] == [Rejection.TOO_UNSURE, None, None]
+
+
+def test_a_filler_word_that_lasts_as_long_as_other_words_has_soaked_them_up() -> None:
+    """ "hold on I am on the phone" read as "hold on now": the "now" covers "I am on the phone"."""
+    soaked = judged(ScriptedEngine(Hypothesis("hold on now", 1.0, (0.3, 0.3, 0.8))), ("loud", 1.4))
+    said_so = judged(ScriptedEngine(Hypothesis("hold on now", 1.0, (0.3, 0.3, 0.3))), ("loud", 0.9))
+    assert [o.rejected for o in soaked + said_so] == [Rejection.FILLER_TOO_LONG, None]

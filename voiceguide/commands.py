@@ -99,6 +99,11 @@ class GrammarFillers:
     def words(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.before, *self.after)))
 
+    def used(self, reading: str) -> bool:
+        """Whether a grammar reading fills a filler slot: starts with a `before` word or ends with an `after` one."""
+        words = normalize(reading).split()
+        return bool(words) and (words[0] in self.before or words[-1] in self.after)
+
 
 GRAMMAR_FILLERS: dict[str, GrammarFillers] = {
     "en": GrammarFillers(before=("okay", "alright"), after=("please", "now")),

@@ -29,10 +29,13 @@ class Mode(StrEnum):
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """An engine's reading of one utterance: its words ("[unk]" for unknown speech) and fit (0..1)."""
+    """An engine's reading of one utterance: its words ("[unk]" for unknown speech) and fit (0..1).
+
+    `spans`: how long each word of `text` lasted (seconds), where the engine says so; empty otherwise."""
 
     text: str
     confidence: float
+    spans: tuple[float, ...] = ()
 
 
 class Decoding(Protocol):
@@ -83,6 +86,12 @@ class Tuning:
     thresholds: Mapping[Command, float] = field(
         default_factory=lambda: {Command.PAUSE: 0.5, Command.STOP: 0.5, Command.PAIN: 0.5}
     )
+    # A reading that fills a filler slot needs more: the slots soak up the ends of other sentences
+    # ("...the movie for a minute" read as "pause now"; bench: sentences taken 17% -> 9%).
+    filler_threshold: float = 0.7
+    # A filler word that lasts this long (seconds) has soaked up other words: "hold on I am on the phone"
+    # read as "hold on now", its "now" 0.8 s long (bench: 99% of fillers in commands are shorter).
+    longest_filler: float = 0.7
     spot_threshold: float = 0.5
     spot_window: float = 0.1  # a spotted phrase counts only if the player was audible this shortly before it
     echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
@@ -94,6 +103,14 @@ class Tuning:
     # -48 dBFS, pink noise at 20 dB below speech -53 to -33). None: never.
     suppress_noise_above_db: float | None = -50.0
     suppress_hysteresis_db: float = 4.0  # it stops only once the room is this much quieter again
+    # Talk in the room (radio, television, others across it): the level most of the last seconds of
+    # room sound stay under. While that is speech-loud, a command must stand above it, and falling back
+    # to it ends the command, so a command needs no quiet moment before it (bench/).
+    talk_window: float = 3.0
+    talk_percentile: float = 75.0
+    talk_on_db: float = 6.0  # a frame this far above the talk is the person's
+    talk_off_db: float = 3.0  # an utterance over talk ends after `hangover` frames below talk + this
+    talk_min_speech: float = 0.3  # over talk, shorter bursts are its own loud syllables
 
     def needed(self, command: Command) -> float:
         return self.thresholds.get(command, self.threshold)

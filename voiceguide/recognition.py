@@ -28,6 +28,7 @@ from enum import StrEnum
 import numpy as np
 
 from voiceguide.commands import (
+    GRAMMAR_FILLERS,
     PHRASES,
     Command,
     base_language,
@@ -60,6 +61,8 @@ class Rejection(StrEnum):
     NOT_A_COMMAND = "not a command"
     FOLLOWS_TALK = "part of longer talk"
     TOO_UNSURE = "too unsure"
+    FILLERS_OVER_TALK = "filler words over talk"
+    FILLER_TOO_LONG = "a filler word as long as other words"
     ECHO_ONLY = "only the player's echo"
     PLAYER_SAID_IT = "the player said it"
     PLAYER_SPEAKING = "the player was speaking"
@@ -135,10 +138,16 @@ class _Utterance:
     """The audio and decoding state of the utterance in progress."""
 
     def __init__(
-        self, start_frame: int, frames: list[bytes], decoding: Decoding | None, follows_talk: bool
+        self,
+        start_frame: int,
+        frames: list[bytes],
+        decoding: Decoding | None,
+        follows_talk: bool,
+        over_talk: bool,
     ) -> None:
         self.start_frame = start_frame
         self.follows_talk = follows_talk  # it began too soon after other talk to be a command
+        self.over_talk = over_talk  # it began while talk in the room went on
         self.audio: list[bytes] = frames
         self.last_speech = start_frame
         self.quiet = 0
@@ -188,6 +197,28 @@ class Floor:
         return self.level
 
 
+class Talk:
+    """Ongoing talk in the room: the level that most of the last `window` frames of room sound stay
+    under, or None while that is not speech-loud. It learns only from sound that may not be a command
+    (between utterances, or an utterance already too long), so a command never raises its own bar."""
+
+    def __init__(self, tuning: Tuning) -> None:
+        self._levels: deque[float] = deque(maxlen=round(tuning.talk_window / FRAME_SECONDS))
+        self._percentile = tuning.talk_percentile
+        self._speech_db = tuning.on_db
+        self.level: float | None = None
+
+    def follow(self, level: float, floor: float, learn: bool) -> float | None:
+        if not learn:
+            return self.level
+        self._levels.append(level)
+        self.level = None
+        if 2 * len(self._levels) >= self._levels.maxlen:
+            talk = float(np.percentile(self._levels, self._percentile))
+            self.level = talk if talk > floor + self._speech_db else None
+        return self.level
+
+
 class CommandRecognizer:
     """Turns a stream of 16 kHz mono int16 audio into command outcomes.
 
@@ -213,6 +244,7 @@ class CommandRecognizer:
         self._frames = 0  # frames seen since the stream began
         self._clock_offset = 0.0  # clock time minus audio position, updated on every chunk
         self._floor = Floor()
+        self._talk = Talk(self.tuning)
         self._recent: deque[bool] = deque(maxlen=5)
         self._preroll: deque[bytes] = deque(maxlen=max(1, round(self.tuning.preroll / FRAME_SECONDS)))
         self._utterance: _Utterance | None = None
@@ -222,6 +254,7 @@ class CommandRecognizer:
         self._last_person_frame: int | None = None  # the latest loud frame that was not the player's echo
         self._talk_end: int | None = None  # that frame as of the end of the last utterance
         barge = PHRASES.get(self.language) or PHRASES[base_language(self.language)]
+        self._fillers = GRAMMAR_FILLERS.get(base_language(self.language))
         self._barge_words = {c: frozenset(" ".join(barge.get(c, ())).split()) for c in BARGE_IN}
 
     def expect_numbers(self, enabled: bool) -> None:
@@ -269,10 +302,15 @@ class CommandRecognizer:
     def _frame(self, frame: bytes, dropout: bool = False) -> Outcome | None:
         level = _level(frame)
         floor = self._floor.follow(level, self._utterance is not None, dropout)
-        loud = level > floor + self.tuning.on_db
+        played_db = self._played_db()
+        maybe_command = self._utterance is not None and not self._utterance.too_long
+        learn = not (maybe_command or dropout or self._player_echoing())
+        talk = self._talk.follow(level, floor, learn)
+        speech_at, going_at = self._thresholds(floor, talk)
+        loud = level > speech_at
         self._frames += 1
         self._recent.append(loud)
-        person = self._echo.person(level - INT16_FULL_SCALE_DB, self._played_db())
+        person = self._echo.person(level - INT16_FULL_SCALE_DB, played_db)
         self._voiced.append(person if loud else None)
         if loud and person:
             self._last_person_frame = self._frames
@@ -286,7 +324,7 @@ class CommandRecognizer:
         if utterance.decoding is not None:
             utterance.decoding.feed(frame)
         outcome = self._spot(utterance, frame)
-        if level > floor + self.tuning.off_db:
+        if level > going_at:
             utterance.quiet = 0
             if loud:
                 utterance.last_speech = self._frames
@@ -299,6 +337,19 @@ class CommandRecognizer:
         if utterance.quiet * FRAME_SECONDS >= self.tuning.hangover:
             return self._end_utterance() or outcome
         return outcome
+
+    def _thresholds(self, floor: float, talk: float | None) -> tuple[float, float]:
+        """The levels above which a frame is speech, and above which it keeps an utterance going."""
+        tuning = self.tuning
+        speech_at, going_at = floor + tuning.on_db, floor + tuning.off_db
+        if talk is None:
+            return speech_at, going_at
+        return max(speech_at, talk + tuning.talk_on_db), max(going_at, talk + tuning.talk_off_db)
+
+    def _player_echoing(self) -> bool:
+        """Whether the player's own voice may still be in the frame just taken (it is not talk in the room)."""
+        now = self._clock(self._frames)
+        return self.own_voice.speaking(now - self.tuning.echo_lag - self.tuning.echo_tail, now)
 
     def _played_db(self) -> float:
         """The loudest output that can be echoing in the frame just taken (dBFS)."""
@@ -315,7 +366,7 @@ class CommandRecognizer:
             decoding.feed(frame)
         quiet_before = None if self._talk_end is None else (onset - self._talk_end) * FRAME_SECONDS
         follows_talk = quiet_before is not None and quiet_before < self.tuning.talk_gap
-        self._utterance = _Utterance(onset, frames, decoding, follows_talk)
+        self._utterance = _Utterance(onset, frames, decoding, follows_talk, self._talk.level is not None)
 
     def _spot(self, utterance: _Utterance, frame: bytes) -> Outcome | None:
         """While the player is audible, listen for barge-in phrases inside whatever is heard."""
@@ -370,7 +421,8 @@ class CommandRecognizer:
         if utterance.too_long or utterance.decoding is None:
             return self._outcome(utterance, "", None, None, 0.0, Rejection.TOO_LONG)
         hypothesis = utterance.decoding.finish()
-        if utterance.speech_seconds < self.tuning.min_speech:
+        shortest = self.tuning.talk_min_speech if utterance.over_talk else self.tuning.min_speech
+        if utterance.speech_seconds < shortest:
             return self._outcome(utterance, "", None, None, 0.0, Rejection.TOO_SHORT)
         if hypothesis is None:
             return self._outcome(utterance, "", None, None, 0.0, Rejection.NOTHING_FITS)
@@ -394,7 +446,12 @@ class CommandRecognizer:
             return self._outcome(utterance, text, None, None, confidence, Rejection.NOT_A_COMMAND)
         if utterance.follows_talk and not spotted:
             return self._outcome(utterance, text, command, number, confidence, Rejection.FOLLOWS_TALK)
-        if confidence < (self.tuning.spot_threshold if spotted else self._needed(command)):
+        fillers = not spotted and self._fillers is not None and self._fillers.used(text)
+        if fillers and utterance.over_talk:
+            return self._outcome(utterance, text, command, number, confidence, Rejection.FILLERS_OVER_TALK)
+        if fillers and self._longest_filler(words, hypothesis.spans) >= self.tuning.longest_filler:
+            return self._outcome(utterance, text, command, number, confidence, Rejection.FILLER_TOO_LONG)
+        if confidence < (self.tuning.spot_threshold if spotted else self._needed(command, fillers)):
             return self._outcome(utterance, text, command, number, confidence, Rejection.TOO_UNSURE)
         person, voiced = self._person_frames(utterance)
         if person < self.tuning.person_frames:
@@ -416,8 +473,16 @@ class CommandRecognizer:
         frames = list(self._voiced)[len(self._voiced) - count :]
         return sum(voiced is True for voiced in frames), sum(voiced is not None for voiced in frames)
 
-    def _needed(self, command: Command | None) -> float:
-        return self.tuning.threshold if command is None else self.tuning.needed(command)
+    def _longest_filler(self, words: list[str], spans: tuple[float, ...]) -> float:
+        """How long the longest filler word in a grammar reading lasted (0 when the engine gave no timings)."""
+        if self._fillers is None or len(spans) != len(words) or not words:
+            return 0.0
+        slots = ((0, self._fillers.before), (-1, self._fillers.after))
+        return max((spans[at] for at, slot in slots if words[at] in slot), default=0.0)
+
+    def _needed(self, command: Command | None, fillers: bool) -> float:
+        needed = self.tuning.threshold if command is None else self.tuning.needed(command)
+        return max(needed, self.tuning.filler_threshold) if fillers else needed
 
     def _spotted_command(self, words: list[str]) -> Command | None:
         said = set(words)

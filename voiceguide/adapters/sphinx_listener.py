@@ -33,6 +33,7 @@ TOP_N = 16
 # from it: the model's default (40,3,-1) misreads the first words of a fresh stream, and a mean that
 # adapts across utterances drifts with room noise (86 -> 99 of 120 commands right, bench/).
 SPEECH_CMN = "49.3,-4.6,-3.8,14.4,-6.9,-6.2,-5.4,-8.1,1.6,-7.1,1.2,-4.5,-0.4"
+FRAMES_PER_SECOND = 100  # pocketsphinx's feature frames
 SPOTTED = {"pause": "1e-12", "stop": "1e-15", "it hurts": "1e-20"}
 
 
@@ -135,7 +136,12 @@ class _GrammarDecoding:
         if grammar is None or not grammar[0]:
             return None
         gap = phones[1] - grammar[1] if phones is not None else GAP_AT_ZERO
-        return Hypothesis(grammar[0], min(1.0, max(0.0, 1.0 - gap / GAP_AT_ZERO)))
+        spans = tuple(
+            (segment.end_frame + 1 - segment.start_frame) / FRAMES_PER_SECOND
+            for segment in engine._grammar.seg()
+            if not segment.word.startswith(("<", "[", "+"))
+        )
+        return Hypothesis(grammar[0], min(1.0, max(0.0, 1.0 - gap / GAP_AT_ZERO)), spans)
 
 
 class _SpotDecoding:
