@@ -1,4 +1,5 @@
-"""The recognizer's judging rules, fast: sound bursts cut into utterances, read by a scripted stand-in decoder.
+"""The recognizer's judging rules, fast: the judge given a reading and an utterance's measures, and sound
+bursts cut into utterances, read by a scripted stand-in decoder.
 
 Each rule names its rejection reason (what `--events` logs as `not_taken`). The same rules run on
 real speech and real engines in test_recognition.py and test_recognition_vosk.py.
@@ -6,15 +7,18 @@ real speech and real engines in test_recognition.py and test_recognition_vosk.py
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from tests.fakes import ScriptedEngine, SilencingFrontEnd
 from voiceguide.commands import Command
-from voiceguide.decoding import SAMPLE_RATE, Hypothesis
+from voiceguide.decoding import SAMPLE_RATE, Hypothesis, Tuning
 from voiceguide.hear import recognize
 from voiceguide.own_voice import OwnVoice
-from voiceguide.recognition import CommandRecognizer, Outcome, Rejection
+from voiceguide.judging import Heard, Judge, Rejection
+from voiceguide.recognition import CommandRecognizer, Outcome
 
 
 LEVELS = {"quiet": 26.0, "talk": 750.0, "loud": 3000.0}
@@ -30,6 +34,44 @@ def sound(*parts: tuple[str, float], seed: int = 3) -> bytes:
 
 def said(text: str, confidence: float = 0.9) -> Hypothesis:
     return Hypothesis(text, confidence)
+
+
+ALONE = Heard(start=1.0, end=1.5, speech_seconds=0.5, person_frames=15, voiced_frames=15)
+
+
+@pytest.mark.parametrize(
+    ("reading", "heard", "reason"),
+    [
+        (said("next"), ALONE, None),
+        (said("next"), replace(ALONE, too_long=True), Rejection.TOO_LONG),
+        (said("next"), replace(ALONE, speech_seconds=0.1), Rejection.TOO_SHORT),
+        (said("next"), replace(ALONE, speech_seconds=0.2, over_talk=True), Rejection.TOO_SHORT),
+        (None, ALONE, Rejection.NOTHING_FITS),
+        (said("next [unk]"), ALONE, Rejection.OUTSIDE_GRAMMAR),
+        (said("okay please"), ALONE, Rejection.NOT_A_COMMAND),
+        (said("next"), replace(ALONE, follows_talk=True), Rejection.FOLLOWS_TALK),
+        (said("next please"), replace(ALONE, over_talk=True), Rejection.FILLERS_OVER_TALK),
+        (Hypothesis("next now", 0.9, (0.3, 0.8)), ALONE, Rejection.FILLER_TOO_LONG),
+        (said("next", 0.55), ALONE, Rejection.TOO_UNSURE),
+        (said("okay next", 0.65), ALONE, Rejection.TOO_UNSURE),
+        (said("pause", 0.55), ALONE, None),
+        (said("next"), replace(ALONE, person_frames=2), Rejection.ECHO_ONLY),
+    ],
+)
+def test_each_rule_of_the_judge_names_its_reason(
+    reading: Hypothesis | None, heard: Heard, reason: Rejection | None
+) -> None:
+    assert Judge("en", Tuning(), OwnVoice()).finished(reading, heard).rejected is reason
+
+
+def test_the_player_s_own_words_and_its_speaking_time_are_the_judge_s_too() -> None:
+    own_voice = OwnVoice()
+    own_voice.started("Say next when you are ready.", 0.8)
+    judge = Judge("en", Tuning(), own_voice)
+    echo = replace(ALONE, person_frames=4, voiced_frames=15)
+    assert judge.finished(said("next"), echo).rejected is Rejection.PLAYER_SAID_IT
+    assert judge.finished(said("next"), ALONE).rejected is Rejection.PLAYER_SPEAKING
+    assert judge.reading(said("pause"), ALONE, spotted=True).rejected is None
 
 
 def judged(engine: ScriptedEngine, *parts: tuple[str, float]) -> list[Outcome]:

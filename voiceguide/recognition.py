@@ -1,14 +1,16 @@
-"""Deciding which sounds are commands: segmentation, fillers, rejection and the player's own voice.
+"""Finding commands in a stream of audio: utterances, talk in the room and the player's own voice.
 
-Every decision about recognized speech lives here, away from the microphone and the speech engines,
-so a live stream, a WAV file (`voiceguide hear`) and a test all go through the same code. An engine
-only decodes the audio of one utterance against a small grammar and says how well it fits.
+Every decision about recognized speech is made here and in voiceguide.judging, away from the microphone
+and the speech engines, so a live stream, a WAV file (`voiceguide hear`) and a test all go through the
+same code. This module finds the utterances and measures them; the judge decides what each one is. An
+engine only decodes the audio of one utterance against a small grammar and says how well it fits.
 
 Why utterances: a command must stand alone between pauses. Ordinary talk in the room is long or
 does not fit the grammar, so we cut the audio at pauses with an energy detector that follows the
-noise floor, and judge each cut as a whole: its length, the quiet before it (a command word said
-straight after other talk belongs to that talk), its words (only one command plus filler words),
-and the engine's fit score against a per-command threshold. While the player itself is
+noise floor (or, while a radio or other people talk on, the level of that talk), and judge each cut
+as a whole: its length, the quiet before it (a command word said straight after other talk belongs
+to that talk), its words (only one command plus filler words), and the engine's fit score against a
+per-command threshold. While the player itself is
 audible, whole-utterance matching cannot work (its voice overlaps the person's), so a keyword
 spotter listens for the barge-in commands only, and any word the player said just then is ignored.
 
@@ -23,20 +25,12 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 
-from voiceguide.commands import (
-    GRAMMAR_FILLERS,
-    PHRASES,
-    Command,
-    base_language,
-    match_number,
-    match_phrase,
-    normalize,
-)
-from voiceguide.decoding import BARGE_IN, SAMPLE_RATE, Decoding, Engine, FrontEnd, Hypothesis, Mode, Tuning
+from voiceguide.commands import Command
+from voiceguide.decoding import SAMPLE_RATE, Decoding, Engine, FrontEnd, Mode, Tuning
+from voiceguide.judging import Heard, Judge, Rejection, Verdict
 from voiceguide.own_voice import OwnVoice
 
 FRAME_SAMPLES = 480  # 30 ms: the detector's step
@@ -49,23 +43,6 @@ INT16_FULL_SCALE_DB = 20.0 * math.log10(32768.0)
 DROPOUT_SAMPLES = 32
 # ... unless it lasts: a microphone that gates its own silence to zeros does give them for seconds.
 DROPOUTS_TRUSTED_AFTER = round(1.0 / FRAME_SECONDS)
-
-
-class Rejection(StrEnum):
-    """Why an utterance is not a command; the value is what `--events` says (`not_taken`)."""
-
-    TOO_LONG = "too long for a command"
-    TOO_SHORT = "too short for a word"
-    NOTHING_FITS = "nothing in the grammar fits"
-    OUTSIDE_GRAMMAR = "words outside the grammar"
-    NOT_A_COMMAND = "not a command"
-    FOLLOWS_TALK = "part of longer talk"
-    TOO_UNSURE = "too unsure"
-    FILLERS_OVER_TALK = "filler words over talk"
-    FILLER_TOO_LONG = "a filler word as long as other words"
-    ECHO_ONLY = "only the player's echo"
-    PLAYER_SAID_IT = "the player said it"
-    PLAYER_SPEAKING = "the player was speaking"
 
 
 @dataclass(frozen=True)
@@ -239,7 +216,7 @@ class CommandRecognizer:
         self.language = engine.language
         self.own_voice = own_voice or OwnVoice()
         self.tuning = tuning or Tuning()
-        self._numbers = False
+        self._judge = Judge(self.language, self.tuning, self.own_voice)
         self._pending = b""
         self._frames = 0  # frames seen since the stream began
         self._clock_offset = 0.0  # clock time minus audio position, updated on every chunk
@@ -253,13 +230,10 @@ class CommandRecognizer:
         self._voiced: deque[bool | None] = deque(maxlen=round(self.tuning.max_speech / FRAME_SECONDS))
         self._last_person_frame: int | None = None  # the latest loud frame that was not the player's echo
         self._talk_end: int | None = None  # that frame as of the end of the last utterance
-        barge = PHRASES.get(self.language) or PHRASES[base_language(self.language)]
-        self._fillers = GRAMMAR_FILLERS.get(base_language(self.language))
-        self._barge_words = {c: frozenset(" ".join(barge.get(c, ())).split()) for c in BARGE_IN}
 
     def expect_numbers(self, enabled: bool) -> None:
         """Number words join the grammar from the next utterance on (a pain check-in)."""
-        self._numbers = enabled
+        self._judge.numbers = enabled
 
     def feed(self, pcm: bytes, end_time: float) -> list[Outcome]:
         data = self._pending + pcm
@@ -361,7 +335,7 @@ class CommandRecognizer:
         frames = list(self._preroll)
         self._preroll.clear()
         onset = self._frames - sum(self._recent)
-        decoding = self.engine.decode(Mode.NUMBERS if self._numbers else Mode.COMMANDS)
+        decoding = self.engine.decode(Mode.NUMBERS if self._judge.numbers else Mode.COMMANDS)
         for frame in frames:
             decoding.feed(frame)
         quiet_before = None if self._talk_end is None else (onset - self._talk_end) * FRAME_SECONDS
@@ -382,7 +356,7 @@ class CommandRecognizer:
         hit = utterance.spotting.feed(frame)
         if hit is None or not self._player_just_heard(self._frames):
             return None
-        outcome = self._judge(hit, utterance, spotted=True)
+        outcome = self._outcome(utterance, self._judge.reading(hit, self._heard(utterance), spotted=True))
         if outcome.accepted:
             utterance.decided = True
         return outcome
@@ -413,58 +387,27 @@ class CommandRecognizer:
                 utterance.decoding.finish()  # release the engine for the next utterance
             return None
         if hit is not None and self._player_just_heard(utterance.last_speech):
-            outcome = self._judge(hit, utterance, spotted=True)
+            outcome = self._outcome(utterance, self._judge.reading(hit, self._heard(utterance), spotted=True))
             if outcome.accepted:
                 if utterance.decoding is not None:
                     utterance.decoding.finish()
                 return outcome
-        if utterance.too_long or utterance.decoding is None:
-            return self._outcome(utterance, "", None, None, 0.0, Rejection.TOO_LONG)
-        hypothesis = utterance.decoding.finish()
-        shortest = self.tuning.talk_min_speech if utterance.over_talk else self.tuning.min_speech
-        if utterance.speech_seconds < shortest:
-            return self._outcome(utterance, "", None, None, 0.0, Rejection.TOO_SHORT)
-        if hypothesis is None:
-            return self._outcome(utterance, "", None, None, 0.0, Rejection.NOTHING_FITS)
-        return self._judge(hypothesis, utterance, spotted=False)
+        reading = None if utterance.decoding is None else utterance.decoding.finish()
+        return self._outcome(utterance, self._judge.finished(reading, self._heard(utterance)))
 
-    # The decision.
-
-    def _judge(self, hypothesis: Hypothesis, utterance: _Utterance, spotted: bool) -> Outcome:
-        text = normalize(hypothesis.text.replace("[unk]", " ")) if spotted else hypothesis.text
-        words = normalize(text).split()
-        confidence = hypothesis.confidence
-        command = self._spotted_command(words) if spotted else match_phrase(text, self.language)
-        number = match_number(text, self.language) if self._numbers and not spotted else None
-        start = self._clock(utterance.start_frame)
-        end = self._clock(utterance.last_speech)
-        if "[unk]" in hypothesis.text and not spotted:
-            return self._outcome(
-                utterance, hypothesis.text, command, number, confidence, Rejection.OUTSIDE_GRAMMAR
-            )
-        if command is None and number is None:
-            return self._outcome(utterance, text, None, None, confidence, Rejection.NOT_A_COMMAND)
-        if utterance.follows_talk and not spotted:
-            return self._outcome(utterance, text, command, number, confidence, Rejection.FOLLOWS_TALK)
-        fillers = not spotted and self._fillers is not None and self._fillers.used(text)
-        if fillers and utterance.over_talk:
-            return self._outcome(utterance, text, command, number, confidence, Rejection.FILLERS_OVER_TALK)
-        if fillers and self._longest_filler(words, hypothesis.spans) >= self.tuning.longest_filler:
-            return self._outcome(utterance, text, command, number, confidence, Rejection.FILLER_TOO_LONG)
-        if confidence < (self.tuning.spot_threshold if spotted else self._needed(command, fillers)):
-            return self._outcome(utterance, text, command, number, confidence, Rejection.TOO_UNSURE)
+    def _heard(self, utterance: _Utterance) -> Heard:
+        """What the judge needs to know of the utterance, as of now."""
         person, voiced = self._person_frames(utterance)
-        if person < self.tuning.person_frames:
-            return self._outcome(utterance, text, command, number, confidence, Rejection.ECHO_ONLY)
-        # Mostly the player's echo with a little more: its words are not commands. Mostly louder than
-        # the echo: a person answering the player's "say ready" the moment it ends.
-        mostly_echo = 2 * person < voiced
-        if mostly_echo and self.own_voice.said_any(set(words), start, end, self.tuning.echo_tail):
-            return self._outcome(utterance, text, command, number, confidence, Rejection.PLAYER_SAID_IT)
-        player_audible = self.own_voice.speaking(start, end)
-        if player_audible and not spotted and command not in BARGE_IN:
-            return self._outcome(utterance, text, command, number, confidence, Rejection.PLAYER_SPEAKING)
-        return self._outcome(utterance, text, command, number, confidence, None)
+        return Heard(
+            start=self._clock(utterance.start_frame),
+            end=self._clock(utterance.last_speech),
+            speech_seconds=utterance.speech_seconds,
+            too_long=utterance.too_long or utterance.decoding is None,
+            follows_talk=utterance.follows_talk,
+            over_talk=utterance.over_talk,
+            person_frames=person,
+            voiced_frames=voiced,
+        )
 
     def _person_frames(self, utterance: _Utterance) -> tuple[int, int]:
         """Of the utterance's loud frames (in at most its last `max_speech` seconds): how many are louder
@@ -473,41 +416,18 @@ class CommandRecognizer:
         frames = list(self._voiced)[len(self._voiced) - count :]
         return sum(voiced is True for voiced in frames), sum(voiced is not None for voiced in frames)
 
-    def _longest_filler(self, words: list[str], spans: tuple[float, ...]) -> float:
-        """How long the longest filler word in a grammar reading lasted (0 when the engine gave no timings)."""
-        if self._fillers is None or len(spans) != len(words) or not words:
-            return 0.0
-        slots = ((0, self._fillers.before), (-1, self._fillers.after))
-        return max((spans[at] for at, slot in slots if words[at] in slot), default=0.0)
-
-    def _needed(self, command: Command | None, fillers: bool) -> float:
-        needed = self.tuning.threshold if command is None else self.tuning.needed(command)
-        return max(needed, self.tuning.filler_threshold) if fillers else needed
-
-    def _spotted_command(self, words: list[str]) -> Command | None:
-        said = set(words)
-        return next((c for c, vocabulary in self._barge_words.items() if said & vocabulary), None)
-
-    def _outcome(
-        self,
-        utterance: _Utterance,
-        text: str,
-        command: Command | None,
-        number: int | None,
-        confidence: float,
-        rejected: Rejection | None,
-    ) -> Outcome:
+    def _outcome(self, utterance: _Utterance, verdict: Verdict) -> Outcome:
         position = self._frames * FRAME_SECONDS
         return Outcome(
-            text=text,
-            command=command,
-            number=number,
-            confidence=round(confidence, 3),
+            text=verdict.text,
+            command=verdict.command,
+            number=verdict.number,
+            confidence=round(verdict.confidence, 3),
             at=self._clock(self._frames),
             position=position,
             speech_start=utterance.start_frame * FRAME_SECONDS,
             speech_end=utterance.last_speech * FRAME_SECONDS,
-            rejected=rejected,
+            rejected=verdict.rejected,
         )
 
     def _clock(self, frame: int) -> float:
