@@ -1,8 +1,8 @@
 """One sounddevice output stream that plays voice clips in order, mixes earcons over them, and cuts at once.
 
 Why one stream, always running: opening a stream per utterance costs time and can pop; a running
-stream whose callback stops copying a clip falls silent within one block plus the device latency
-(measured through PulseAudio: about 25 ms). The callback never blocks: it takes commands from a deque
+stream whose callback stops copying a clip falls silent within one block plus the stream's buffer
+(measured through PulseAudio: 50-75 ms). The callback never blocks: it takes commands from a deque
 and puts what happened (clip started/ended, at the clock time the sample reaches the speaker) on a
 queue that a notifier thread hands on, ClipEnded only once that last sample is audible.
 
@@ -41,6 +41,11 @@ _FADE_SECONDS = 0.005  # a cut fades out this fast: instant to the ear, but no c
 _LONGEST_SERVER_GAP = 2.0  # PulseAudio's default maximum latency: a healthy stream may wait this long
 STUCK_SECONDS = 3 * _LONGEST_SERVER_GAP  # an active stream (either way) with no callback this long is stuck
 _MAX_WAIT_SECONDS = 1.0  # never trust a reported latency longer than this
+# The stream's buffer. PortAudio's "low" (24 ms here) left no room for a loaded machine: through PulseAudio
+# with its defaults, four sessions at once beside two busy processes played their introduction at a third
+# of its speed (1 of 20 intact); at 50 ms, 9 of 12 played it whole, and a cut is still silent 50-75 ms
+# after silence() (the promise is 100 ms).
+_LATENCY_SECONDS = 0.05
 
 
 class AudioUnavailable(RuntimeError):
@@ -185,7 +190,7 @@ class AudioOutput:
                 samplerate=self.rate,
                 channels=self.channels,
                 dtype="float32",
-                latency="low",
+                latency=_LATENCY_SECONDS,
                 blocksize=blocksize,
                 callback=self._callback,
                 finished_callback=self._finished,
