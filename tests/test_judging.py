@@ -176,3 +176,15 @@ def test_a_filler_word_that_lasts_as_long_as_other_words_has_soaked_them_up() ->
     soaked = judged(ScriptedEngine(Hypothesis("hold on now", 1.0, (0.3, 0.3, 0.8))), ("loud", 1.4))
     said_so = judged(ScriptedEngine(Hypothesis("hold on now", 1.0, (0.3, 0.3, 0.3))), ("loud", 0.9))
     assert [o.rejected for o in soaked + said_so] == [Rejection.FILLER_TOO_LONG, None]
+
+
+def test_the_player_s_own_voice_coming_back_late_is_not_taken_for_talk_in_the_room() -> None:
+    """A loaded sound server played the player's words up to seconds after it had handed them over; that
+    echo, learnt as talk, made a person's "next please" just after it a filler said over talk."""
+    own_voice = OwnVoice()
+    own_voice.started("Spread the towel flat on the floor.", 0.8)
+    own_voice.ended(2.8)
+    recognizer = CommandRecognizer(ScriptedEngine(said("okay"), said("next please")), own_voice)
+    pcm = sound(("quiet", 0.8), ("talk", 4.5), ("quiet", 0.8), ("loud", 0.5), ("quiet", 1.0))
+    outcomes = recognizer.feed(pcm, len(pcm) / 2 / SAMPLE_RATE) + recognizer.flush()
+    assert [(o.command, o.rejected) for o in outcomes] == [(None, Rejection.TOO_LONG), (Command.NEXT, None)]

@@ -111,6 +111,9 @@ class Tuning:
     talk_on_db: float = 6.0  # a frame this far above the talk is the person's
     talk_off_db: float = 3.0  # an utterance over talk ends after `hangover` frames below talk + this
     talk_min_speech: float = 0.3  # over talk, shorter bursts are its own loud syllables
+    # Talk is learnt only this long after the player last spoke: a loaded server delayed its echo by up to
+    # 2 s (the e2e rig), and that echo taken for talk raised the bar a person's "ready" had to clear.
+    talk_after_player: float = 3.0
 
     def needed(self, command: Command) -> float:
         return self.thresholds.get(command, self.threshold)

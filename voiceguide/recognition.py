@@ -285,7 +285,9 @@ class CommandRecognizer:
         self._frames += 1
         self._recent.append(loud)
         person = self._echo.person(level - INT16_FULL_SCALE_DB, played_db)
-        self._voiced.append(person if loud else None)
+        # The echo rules count frames against the room's floor alone, so talk in the room (or the
+        # player's late echo taken for it) never hides the player's words from them.
+        self._voiced.append(person if level > floor + self.tuning.on_db else None)
         if loud and person:
             self._last_person_frame = self._frames
         utterance = self._utterance
@@ -321,9 +323,10 @@ class CommandRecognizer:
         return max(speech_at, talk + tuning.talk_on_db), max(going_at, talk + tuning.talk_off_db)
 
     def _player_echoing(self) -> bool:
-        """Whether the player's own voice may still be in the frame just taken (it is not talk in the room)."""
+        """Whether the player's own voice may still be in the frame just taken (it is not talk in the room):
+        a loaded sound server plays it up to seconds later than it was handed over."""
         now = self._clock(self._frames)
-        return self.own_voice.speaking(now - self.tuning.echo_lag - self.tuning.echo_tail, now)
+        return self.own_voice.speaking(now - self.tuning.talk_after_player, now)
 
     def _played_db(self) -> float:
         """The loudest output that can be echoing in the frame just taken (dBFS)."""
