@@ -2,7 +2,7 @@
 
 Why one stream, always running: opening a stream per utterance costs time and can pop; a running
 stream whose callback stops copying a clip falls silent within one block plus the stream's buffer
-(measured through PulseAudio: 50-75 ms). The callback never blocks: it takes commands from a deque
+(measured through PulseAudio: 40-45 ms). The callback never blocks: it takes commands from a deque
 and puts what happened (clip started/ended, at the clock time the sample reaches the speaker) on a
 queue that a notifier thread hands on, ClipEnded only once that last sample is audible.
 
@@ -41,11 +41,12 @@ _FADE_SECONDS = 0.005  # a cut fades out this fast: instant to the ear, but no c
 _LONGEST_SERVER_GAP = 2.0  # PulseAudio's default maximum latency: a healthy stream may wait this long
 STUCK_SECONDS = 3 * _LONGEST_SERVER_GAP  # an active stream (either way) with no callback this long is stuck
 _MAX_WAIT_SECONDS = 1.0  # never trust a reported latency longer than this
-# The stream's buffer. PortAudio's "low" (24 ms here) left no room for a loaded machine: through PulseAudio
-# with its defaults, four sessions at once beside two busy processes played their introduction at a third
-# of its speed (1 of 20 intact); at 50 ms, 9 of 12 played it whole, and a cut is still silent 50-75 ms
-# after silence() (the promise is 100 ms).
-_LATENCY_SECONDS = 0.05
+# The stream's buffer, a compromise measured both ways. PortAudio's "low" (24 ms here) left no room for a
+# loaded machine: through PulseAudio with its defaults, four sessions at once beside two busy processes
+# played their introduction at a third of its speed (1 of 20 intact; 35 ms: 6 of 12; 50 ms: 9 of 12).
+# But a cut waits for the buffer to play out: silence() to silence took 25-35 ms at 24 ms, 40-45 ms at
+# 35 ms and 50-75 ms at 50 ms, where a loaded machine broke the 100 ms a "pause" may take.
+_LATENCY_SECONDS = 0.035
 
 
 class AudioUnavailable(RuntimeError):
