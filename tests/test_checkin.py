@@ -29,7 +29,7 @@ def test_an_answer_before_the_routine_thanks_and_waits_for_ready() -> None:
 def test_a_level_above_the_limit_advises_and_leaves_the_choice(listening: bool) -> None:
     answer = reply(PainPhase.BEFORE, 6, listening=listening, ready_step_follows=True)
     assert answer.then is Then.WAIT and answer.words.startswith("Thank you. 6 is above moderate pain.")
-    assert "say quit to end, or ready to go on gently" in answer.words
+    assert "say end session to stop, or ready to go on gently" in answer.words
     assert answer.words.endswith("Or press Enter.") is not listening  # without a microphone: the key
 
 

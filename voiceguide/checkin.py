@@ -3,7 +3,7 @@
 It is asked before the routine and after it (unless check-ins are off), and after "it hurts" as "how bad
 is it?". An answer is a level from 0 to 10, or None when the person skipped the question. Before the
 routine, a level above the routine's pain limit gives the advice and leaves the choice to the person
-(ready to go on gently, quit to end) instead of starting.
+(ready to go on gently, end session to stop) instead of starting.
 """
 
 from __future__ import annotations

@@ -118,19 +118,19 @@ ENGLISH: Mapping[Line, str] = MappingProxyType({
     Line.PAIN_ADVICE: "Sharp pain means stop. These exercises should stay below moderate pain, "
                       "and an exercise that makes the pain worse should be left out.",
     Line.PAIN_LEVEL_QUESTION: "How bad is it, from zero to ten?",
-    Line.PAIN_CHOICES: "Say skip to leave this exercise out, resume to carry on, or quit to end the session.",
+    Line.PAIN_CHOICES: "Say skip to leave this exercise out, resume to carry on, or end session to stop for today.",
     Line.PAIN_ABOVE_LIMIT: "{level} is above moderate pain. {advice} "
-                           "You may prefer to rest today; say quit to end, or ready to go on gently.",
+                           "You may prefer to rest today; say end session to stop, or ready to go on gently.",
     Line.NUMBER_RANGE: "Please give a number from zero to ten.",
     Line.PAIN_ANSWER_HINT: "Please give a number from zero to ten, or say skip.",
     Line.THANKS: "Thank you.",
     Line.NO_ANSWER: "No answer, that is fine.",
     Line.REST_NOW: "Rest now, and take care.",
-    Line.QUIT_QUESTION: "Do you want to end the session? Say quit again, or yes, to end it. Say resume to carry on.",
+    Line.QUIT_QUESTION: "Do you want to end the session? Say yes to end it, or resume to carry on.",
     Line.ENDING: "Ending the session. Take care.",
     Line.ROUTINE_DONE: "That is the whole routine. Well done.",
     Line.PAUSED: "Paused. Say resume to carry on.",
-    Line.STOPPED: "Stopped. Say resume to carry on, or quit to end the session.",
+    Line.STOPPED: "Stopped. Say resume to carry on, or end session to stop for today.",
     Line.STILL_PAUSED: "Still paused. Say resume to carry on.",
     Line.RESUMING: "Resuming. {what}",
     Line.TIME_LEFT: "{time} left.",
@@ -141,7 +141,7 @@ ENGLISH: Mapping[Line, str] = MappingProxyType({
     Line.FASTER: "Faster.",
     Line.LOUDER: "Louder.",
     Line.QUIETER: "Quieter.",
-    Line.HELP: "Say next, pause, resume, repeat or quit, or type n, p, r, a or q and press Enter. "
+    Line.HELP: "Say next, pause, resume, repeat or end session, or type n, p, r, a or q and press Enter. "
                 "Say help again for the other commands.",
     Line.HELP_MORE: "Also: skip or s, the next exercise; back or b, the part before; how long or t, the time left; "
                     "safety or w, the safety notes; it hurts or exclamation mark, stop for pain; "

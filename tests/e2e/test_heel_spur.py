@@ -57,7 +57,7 @@ def test_a_natural_voice_steers_heel_spur_and_ends_it_each_command_said_once(rig
     talk.when_quiet(moved_on["t"])
     _, asked = talk.command("end session", means="quit")
     question = run.events.wait_for(saying("Do you want to end the session?"), asked["t"])
-    # A command word the player itself said ("Say quit again, or yes") is ignored for its echo tail after it.
+    # A command word the player itself said ("Say yes to end it, or resume") is ignored for its echo tail after it.
     time.sleep(max(0.0, talk.when_quiet(question["t"]) + 0.7 - time.monotonic()))
     talk.command("yes")
     assert run.wait(timeout=20) == 0

@@ -186,7 +186,7 @@ def test_quit_then_confirm_ends_with_exit_0_and_a_session_record(
     talk.when_quiet(run.events.wait_for(kind("state", phase="timing", part=1))["t"])
     _, first = talk.command("quit")
     question = run.events.wait_for(saying("Do you want to end the session?"), first["t"])
-    # A command word the player itself said ("Say quit again") is ignored for its echo tail (0.6 s) after it.
+    # A command word the player itself said ("Say yes to end it") is ignored for its echo tail (0.6 s) after it.
     wait_until(talk.when_quiet(question["t"]) + 0.7)
     talk.command("quit")
     goodbye = run.events.wait_for(saying("Ending the session."))
