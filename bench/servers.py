@@ -13,6 +13,9 @@ run it), `voiceguide ROUTINE` is started `--starts` times in a row, each run lef
   runs share one user folder, as one person's starts do, so the first start renders every phrase (cold)
   and the others find them cached; beside it, the same as the player dates it (its `speech_start`,
   PortAudio's time for the sample reaching the speaker), which needs no recording;
+- a bare client's first sound: the same, for `pacat` playing a tone at 35 ms latency, so the player's figure
+  can be read against what the server itself allows any program (PulseAudio's null sink at its defaults
+  renders up to 2 s ahead and cannot take that back for a new stream, so every program waits behind it);
 - recovery: in one more run the speaker is unloaded 3 s in and loaded again 4 s later: how many times the
   loss was announced, and the seconds from its return to "The sound is back." and to audible speech.
   (PipeWire moves a stream whose sink vanished to its dummy output, so there the output never fails.)
@@ -44,6 +47,7 @@ from tests.e2e.harness import subprocess_env  # noqa: E402
 
 VOICEGUIDE = [sys.executable, "-m", "voiceguide"]
 THRESHOLD_DB = -45.0
+TONE_RATE = 22050
 
 
 def first_sound(recorder: MonitorRecorder, since: float) -> float | None:
@@ -69,6 +73,21 @@ def first_word_logged(events: Path, launched: float) -> float | None:
     """When the player says its first word was heard: PortAudio's time for the sample reaching the speaker."""
     started = [e["t"] for e in logged(events) if e["event"] == "speech_start"]
     return round(started[0] - launched, 3) if started else None
+
+
+def bare_client_first_sound(rig: PulseRig, recorder: MonitorRecorder) -> float | None:
+    """Seconds from launching `pacat` with a loud tone to its first audible sample."""
+    tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(TONE_RATE) / TONE_RATE)).astype("<i2").tobytes()
+    launched = time.monotonic()
+    player = subprocess.Popen(["pacat", "--raw", f"--rate={TONE_RATE}", "--channels=1", "--format=s16le",
+                               "--latency-msec=35"], env=rig.env, stdin=subprocess.PIPE)
+    assert player.stdin is not None
+    player.stdin.write(tone * 3)
+    player.stdin.close()
+    player.wait(timeout=15)
+    time.sleep(2.5)  # the last chunks of a default-latency recording
+    heard = first_sound(recorder, launched)
+    return None if heard is None else round(float(heard - launched), 3)
 
 
 def end(process: subprocess.Popen[bytes]) -> None:
@@ -124,6 +143,8 @@ def bench_server(server: Server, starts: int, seconds: float, routine: str) -> d
         for number in range(starts):
             results.append(one_start(rig, recorder, routine, home, seconds))
             print(f"  {server} run {number + 1}: {results[-1]}", file=sys.stderr, flush=True)
+        floor = [bare_client_first_sound(rig, recorder) for _ in range(min(starts, 10))]
+        print(f"  {server} pacat: {floor}", file=sys.stderr, flush=True)
         if precise:
             recorder.close()
         recovered = recovery(rig, routine, home)
@@ -141,6 +162,8 @@ def bench_server(server: Server, starts: int, seconds: float, routine: str) -> d
         "first_word_logged_median": median_of(dated),
         "first_word_logged_max": max(dated, default=None),
         "within_1s_logged": sum(w <= 1.0 for w in dated),
+        "bare_client_median": median_of([f for f in floor if f is not None]),
+        "bare_client_max": max((f for f in floor if f is not None), default=None),
         "recovery": recovered,
     }
 
