@@ -13,8 +13,10 @@ from voiceguide.commands import Command as C
 from voiceguide.console import Console
 from voiceguide.engine import Engine, EngineOptions, IllegalEvent
 from voiceguide.messages import (
+    Cue,
     DeviceChange,
     DeviceNotice,
+    Earcon,
     Expect,
     Heard,
     HeardNumber,
@@ -368,3 +370,20 @@ def test_the_last_count_is_heard_to_its_end_before_release_however_long_it_takes
     said = [line[8:] for line in lines]
     one = said.index("1.")
     assert said[one:one + 2] == ["1.", "Release."]  # no <silence> between them
+
+
+def test_pause_said_again_while_paused_is_answered_by_the_heard_cue_alone():
+    """A loud speaker's echo of "Paused" can come back as "pause": answering it in words again made the player
+    repeat itself without end. "stop" after "pause" still says what it does."""
+    engine = Engine(build_plan(SMALL), EngineOptions(checkins=False))
+    engine.start(0.0)
+    engine.handle(Heard(C.READY, 1.0))
+    first = engine.handle(Heard(C.PAUSE, 2.0))
+    again = engine.handle(Heard(C.PAUSE, 5.0))
+    stopped = engine.handle(Heard(C.STOP, 8.0))
+    assert [e.text for e in first if isinstance(e, Say)] == ["Paused. Say resume to carry on."]
+    assert [e for e in again if isinstance(e, Say)] == []
+    assert Cue(Earcon.HEARD) in again
+    assert [e.text for e in stopped if isinstance(e, Say)] == [
+        "Stopped. Say resume to carry on, or end session to stop for today."
+    ]

@@ -103,6 +103,8 @@ class IllegalEvent(Exception):
     """An event that cannot happen in the engine's current state."""
 
 
+_PLAIN_PAUSES = frozenset({PauseReason.PAUSE, PauseReason.STOP})  # no question waits for an answer
+
 class Engine:
     """The routine's state machine. Feed it events in time order; carry out the effects it returns."""
 
@@ -332,6 +334,10 @@ class Engine:
     # ----- pausing ---------------------------------------------------------------------------
 
     def _pause(self, reason: PauseReason, words: str, **details: object) -> None:
+        if self._paused is not None and self._paused.reason is reason and reason in _PLAIN_PAUSES:
+            # Already paused so, and said so: the heard cue answers. Saying "Paused" again let a loud
+            # speaker's echo of it, heard as "pause", make the player repeat itself for ever.
+            return
         if self._paused is None:
             self._timer.stop(self._now)
             self._paused = Pause(reason, self._now)
