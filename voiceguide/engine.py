@@ -105,6 +105,7 @@ class IllegalEvent(Exception):
 
 _PLAIN_PAUSES = frozenset({PauseReason.PAUSE, PauseReason.STOP})  # no question waits for an answer
 
+
 class Engine:
     """The routine's state machine. Feed it events in time order; carry out the effects it returns."""
 
