@@ -42,8 +42,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.audio.rig import MonitorRecorder, PulseRig, Server  # noqa: E402
-from tests.e2e.harness import subprocess_env  # noqa: E402
+from tests.audio.rig import MonitorRecorder, PulseRig, Server
+from tests.e2e.harness import subprocess_env
 
 VOICEGUIDE = [sys.executable, "-m", "voiceguide"]
 THRESHOLD_DB = -45.0

@@ -6,8 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from voiceguide.adapters.silent_speaker import SilentSpeaker
 from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
+from voiceguide.adapters.silent_speaker import SilentSpeaker
 from voiceguide.adapters.synthesis import Rendered, VoiceInfo
 from voiceguide.commands import Command
 from voiceguide.decoding import Hypothesis, Mode

@@ -36,8 +36,8 @@ def test_a_limit_that_is_not_a_positive_number_is_a_one_sentence_usage_error(tmp
     shown = voiceguide("history", "--history", str(tmp_path / "history.sqlite3"), f"--limit={limit}")
     assert shown.returncode == 2
     assert shown.stderr.splitlines() == [
-        f"voiceguide history: argument --limit: {limit!r} is not a number of sessions; give a whole number, "
-        "1 or more; see 'voiceguide history --help'."
+        (f"voiceguide history: argument --limit: {limit!r} is not a number of sessions; give a whole number, "
+         "1 or more; see 'voiceguide history --help'.")
     ]
 
 

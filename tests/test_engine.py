@@ -342,7 +342,7 @@ def test_each_line_is_written_when_it_is_heard_and_begin_as_the_hold_starts():
 
 
 def test_the_time_to_confirm_quitting_counts_from_the_end_of_the_question():
-    _, history, outcome = run([(9.0, C.READY), (16.0, C.QUIT), (31.5, C.QUIT)], checkins=False)
+    _, _, outcome = run([(9.0, C.READY), (16.0, C.QUIT), (31.5, C.QUIT)], checkins=False)
     assert outcome == "quit"  # 15.5 s after the first quit, 9.2 s after the question was heard to its end
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import voiceguide
+from tests.fakes import AnyRecord
 from voiceguide.history import (
     SCHEMA_VERSION,
     EventRecord,
@@ -27,7 +28,6 @@ from voiceguide.history import (
     default_path,
 )
 from voiceguide.history_report import text_lines
-from tests.fakes import AnyRecord
 
 START = datetime(2026, 11, 20, 8, 14, tzinfo=UTC)
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.fakes import AnyRecord
 from voiceguide.history import EventRecord, HistoryStore, SessionRecord
 from voiceguide.history_report import (
     PlotUnavailable,
@@ -21,7 +22,6 @@ from voiceguide.history_report import (
     text_lines,
     to_csv,
 )
-from tests.fakes import AnyRecord
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

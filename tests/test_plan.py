@@ -24,9 +24,9 @@ def transcript(intro: Intro) -> list[tuple[int, str]]:
 
 def test_a_later_session_starts_short_and_reaches_the_first_exercise_within_25_seconds():
     later = transcript(Intro.SHORT)
-    assert later[0] == (0, "Heel spur exercises, about 17 minutes. Keep any pain below five out of ten, and stop an "
-                           "exercise that hurts sharply. Say next to skip, help for the commands, safety for the "
-                           "safety notes.")
+    assert later[0] == (0, ("Heel spur exercises, about 17 minutes. Keep any pain below five out of ten, and stop an "
+                            "exercise that hurts sharply. Say next to skip, help for the commands, safety for the "
+                            "safety notes."))
     first_exercise = next(at for at, text in later if text.startswith("Plantar fascia stretch."))
     assert first_exercise <= 25
     assert "Chair by the wall, towel and ball at hand, bare feet. Say ready." in [text for _, text in later]

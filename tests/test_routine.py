@@ -37,11 +37,11 @@ BROKEN = [
     ('name: t\ntitle: "Calf\nsummary: S.\nsteps: []\n',
      "r.yaml:2:8: this is not valid YAML: the quoted text that starts here is never closed; add the closing quote"),
     ("name: t\ndefaults: {hold: 30s\nsteps: []\n",
-     "r.yaml:2:11: this is not valid YAML: the block that opens with '{' here is not closed; add '}', with ',' "
-     "between fields"),
+     ("r.yaml:2:11: this is not valid YAML: the block that opens with '{' here is not closed; add '}', with ',' "
+      "between fields")),
     ("name: t\nsteps:\n  - kind: say\n    text: a\n   name: b\n",
-     "r.yaml:5:4: this is not valid YAML: this line is indented unlike the block that starts at line 3; line it up "
-     "with the other lines of that block"),
+     ("r.yaml:5:4: this is not valid YAML: this line is indented unlike the block that starts at line 3; line it up "
+      "with the other lines of that block")),
     ("name: t\ntitle: Calf: raises\n",
      "r.yaml:2:12: this is not valid YAML: a second ': ' on this line; put text that holds ': ' in quotes"),
     (HEAD + "steps:\n  - kind: rest\n    duration: -5s\n",

@@ -8,7 +8,6 @@ earlier than the stream's own estimate of when it reaches the speaker, hence the
 from __future__ import annotations
 
 import itertools
-import json
 import queue
 import subprocess
 import sys
@@ -26,7 +25,16 @@ from tests.fakes import StuckSynthesizer
 from voiceguide.adapters.audio_out import AudioUnavailable, list_devices
 from voiceguide.adapters.clock import MonotonicClock
 from voiceguide.adapters.speaker import SoundDeviceSpeaker
-from voiceguide.messages import DeviceChange, DeviceNotice, Earcon, Priority, Say, SpeechDone, SpeechStarted, VoiceSetting
+from voiceguide.messages import (
+    DeviceChange,
+    DeviceNotice,
+    Earcon,
+    Priority,
+    Say,
+    SpeechDone,
+    SpeechStarted,
+    VoiceSetting,
+)
 from voiceguide.settings import VoiceSettings
 
 pytestmark = pytest.mark.audio

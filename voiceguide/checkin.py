@@ -14,7 +14,7 @@ from enum import Enum
 from voiceguide.messages import PainPhase
 from voiceguide.wording import Line, Wording
 
-LEVELS = range(0, 11)
+LEVELS = range(11)
 
 
 class Then(Enum):

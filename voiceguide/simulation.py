@@ -9,10 +9,10 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
+from typing import ClassVar
 
 from voiceguide.commands import Command
 from voiceguide.messages import Event, Expect, Heard, Notice
-
 
 PREVIEW = "preview"  # the source of the simulated person's answers
 
@@ -59,7 +59,7 @@ class SimulatedPerson:
     and "skip" to a pain question. It is the player's Listener, and its inbox too, so that each answer
     is written into the transcript when it arrives, after the lines said before it."""
 
-    ANSWERS = {Expect.READY: Command.READY, Expect.NUMBER: Command.SKIP}
+    ANSWERS: ClassVar[dict[Expect, Command]] = {Expect.READY: Command.READY, Expect.NUMBER: Command.SKIP}
 
     def __init__(self, clock: FakeClock, inbox: SimulatedInbox, write: Callable[[str, float], None],
                  quiet_at: Callable[[], float]) -> None:

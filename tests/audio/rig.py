@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
 import shutil
+import signal
 import socket
 import subprocess
 import sys

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.audio.rig import PulseRig
-from tests.audio.rig import Server
+from tests.audio.rig import PulseRig, Server
 from tests.audio.speaking import audible_seconds, audible_share, matching_until, onset
 from tests.e2e.conftest import Launch
 from tests.e2e.harness import (

