@@ -77,6 +77,9 @@ def matching_until(recording: Recording, clips: list[np.ndarray], clip_rate: int
     each 20 ms window that still correlates with the clip's continuation is the clip still playing. This
     tells a cut instruction apart from the reply that follows it in the same voice, which levels cannot.
     Both sides are compared below 4 kHz, where resampling on the way through PulseAudio changes little.
+    A loaded machine can break the sound up (an output that ran dry plays a gap, a recorder that fell
+    behind loses a moment): the clip is lined up again across such a break of up to `_BREAK` seconds,
+    since the question is whether it still plays, not whether it played without a break.
     """
     heard = _band_limited(recording.samples, recording.rate, recording.rate)
     half = recording.rate // 2
@@ -88,28 +91,68 @@ def matching_until(recording: Recording, clips: list[np.ndarray], clip_rate: int
         resampled = _band_limited(candidate, clip_rate, recording.rate)
         if len(resampled) < half:
             continue
-        size = 1 << (len(resampled) + half).bit_length()
-        products = np.fft.irfft(np.fft.rfft(resampled, size) * np.conj(np.fft.rfft(segment, size)), size)
-        products = products[: len(resampled) - half + 1]
-        energy = np.concatenate([[0.0], np.cumsum(resampled**2)])
-        windows = energy[half:] - energy[:-half]
-        scores = products / np.sqrt(np.maximum(windows * np.sum(segment**2), 1e-12))
-        shift = int(np.argmax(scores))
-        if scores[shift] > best:
-            best, clip, offset = float(scores[shift]), resampled, anchor - shift  # recording index of clip start
+        shift, score = _best_lag(resampled, segment)
+        if score > best:
+            best, clip, offset = score, resampled, anchor - shift  # recording index of clip start
     if best < 0.7:
         raise AssertionError(f"no clip was playing before {playing_at:.3f} (best match {best:.2f})")
     size = round(0.02 * recording.rate)
-    end = anchor + half
+    end = start = anchor + half
     loud_enough = np.sqrt(np.mean(clip**2)) / 10
-    for start in range(end, min(len(heard), offset + len(clip)) - size, size):
+    lined_up_at = -1  # the window the clip was last lined up again at: once per window
+    while start + size <= min(len(heard), offset + len(clip)):
         expected = clip[start - offset : start - offset + size]
-        if np.sqrt(np.mean(expected**2)) < loud_enough:
-            continue  # a pause inside the clip tells nothing
-        if _correlation(heard[start : start + size], expected) < 0.5:
-            break
-        end = start + size
+        if np.sqrt(np.mean(expected**2)) >= loud_enough:  # a pause inside the clip tells nothing
+            if _correlation(heard[start : start + size], expected) < 0.5:
+                moved = None if lined_up_at == start else _across_a_break(heard, clip, offset, start, recording.rate)
+                if moved is None:
+                    break
+                start += max(0, moved - offset)  # over the gap, to where the clip goes on
+                offset, lined_up_at = moved, start
+                continue
+            end = start + size
+        start += size
     return recording.start + end / recording.rate
+
+
+_BREAK = 0.2  # seconds: the longest break in the sound that matching_until lines the clip up across
+
+
+def _across_a_break(heard: np.ndarray, clip: np.ndarray, offset: int, start: int, rate: int) -> int | None:
+    """The clip's new start in the recording, if within `_BREAK` of where it was due the recording goes on
+    with the clip's next 60 ms (it played late: a gap) or the clip goes on with the recording's next 60 ms
+    (the recording lost a moment)."""
+    reach, length = round(_BREAK * rate), round(0.06 * rate)
+    due = start - offset  # where in the clip the recording is at `start`
+    ahead, heard_next = clip[due : due + length], heard[start : start + length]
+    if min(len(ahead), len(heard_next)) < length:
+        return None
+    late = _fit(heard, max(0, start - reach), start + reach + length, ahead)
+    if late is not None:
+        return offset + late - start
+    early = _fit(clip, max(0, due - reach), due + reach + length, heard_next)
+    return None if early is None else start - early
+
+
+def _fit(longer: np.ndarray, low: int, high: int, piece: np.ndarray) -> int | None:
+    """Where between `low` and `high` in `longer` a 60 ms `piece` fits closely (normalized correlation 0.7)."""
+    window = longer[low:high]
+    if len(window) < len(piece):
+        return None
+    shift, score = _best_lag(window, piece)
+    return low + shift if score >= 0.7 else None
+
+
+def _best_lag(longer: np.ndarray, shorter: np.ndarray) -> tuple[int, float]:
+    """Where in `longer` the `shorter` piece fits best, and how well (normalized correlation)."""
+    size = 1 << (len(longer) + len(shorter)).bit_length()
+    products = np.fft.irfft(np.fft.rfft(longer, size) * np.conj(np.fft.rfft(shorter, size)), size)
+    products = products[: len(longer) - len(shorter) + 1]
+    energy = np.concatenate([[0.0], np.cumsum(longer**2)])
+    windows = energy[len(shorter) :] - energy[: -len(shorter)]
+    scores = products / np.sqrt(np.maximum(windows * np.sum(shorter**2), 1e-12))
+    shift = int(np.argmax(scores))
+    return shift, float(scores[shift])
 
 
 def _band_limited(samples: np.ndarray, rate: int, new_rate: int, cutoff: float = 4000.0) -> np.ndarray:
