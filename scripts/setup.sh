@@ -40,5 +40,9 @@ fi
 if [[ "$extras" == *piper* ]]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r scripts/pinned-wheels.txt
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+# setuptools explains editable installs in a boxed warning on every run; it is shown only if the install fails.
+if ! output=$(.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}" 2>&1); then
+  printf '%s\n' "$output" >&2
+  exit 1
+fi
 echo "Set up: .venv is ready."
