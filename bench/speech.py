@@ -1,5 +1,5 @@
 """Measures the speaker through a private PulseAudio: how soon speech is heard, how fast it stops, how well
-the speaker knows when it is audible.
+the speaker knows when it is audible, how soon an earcon sounds.
 
     .venv/bin/python bench/speech.py [--trials 20] [--voice joe]
 
@@ -32,7 +32,7 @@ from tests.audio.rig import PulseRig
 from tests.audio.speaking import RecordedOwnVoice, last_sound, onset
 from voiceguide.adapters.clock import MonotonicClock
 from voiceguide.adapters.speaker import SoundDeviceSpeaker
-from voiceguide.messages import Priority, Say, SpeechDone
+from voiceguide.messages import Earcon, Priority, Say, SpeechDone
 from voiceguide.settings import VoiceSettings
 
 SENTENCE = "Slowly pull your toes towards you and hold the stretch while you keep breathing evenly."
@@ -43,7 +43,7 @@ import os, sys, time, queue
 started = time.monotonic()
 from voiceguide.adapters.clock import MonotonicClock
 from voiceguide.adapters.speaker import SoundDeviceSpeaker
-from voiceguide.messages import Priority, Say, SpeechDone
+from voiceguide.messages import Earcon, Priority, Say, SpeechDone
 from voiceguide.own_voice import OwnVoice
 from voiceguide.settings import VoiceSettings
 from pathlib import Path
@@ -158,6 +158,17 @@ def silence_latency(rig: PulseRig, speaker: SoundDeviceSpeaker, inbox: Inbox, tr
     return {"silence() to silence": summary(delays)}
 
 
+def cue_latency(rig: PulseRig, speaker: SoundDeviceSpeaker, trials: int) -> dict:
+    """From cue() to the earcon's first audible sample, with nothing else playing."""
+    delays = []
+    for _ in range(trials):
+        cued = time.monotonic()
+        speaker.cue(Earcon.SWITCH)
+        time.sleep(0.6)
+        delays.append(1000 * (onset(rig.monitor.recording(cued - 0.3), cued) - cued))
+    return {"cue() to first audible": summary(delays)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=20)
@@ -181,6 +192,7 @@ def main() -> None:
         }
         figures["latency (ms)"] = say_latency(rig, speaker, inbox, own_voice, options.trials)
         figures["cut (ms)"] = silence_latency(rig, speaker, inbox, options.trials)
+        figures["earcon (ms)"] = cue_latency(rig, speaker, options.trials)
         figures["stream"]["underflows"] = speaker.underflows  # type: ignore[index]
         speaker.close()
     print(json.dumps(figures, indent=2))

@@ -39,7 +39,9 @@ pytestmark = pytest.mark.audio
 # sink; measured, recorded onsets land within 30 ms of it), the sink's 2 s blocks on PulseAudio's defaults.
 # The start-up, pause and resume scenario runs on every server, so the tight bounds are checked where they
 # can be measured and the default server is checked for everything else.
-PAUSE_BOUND = 0.1  # the bound from the decision to silence
+# From the pause decision to silence: the promise is 100 ms, which bench/speech.py measures ("cut", 45 ms
+# median here) and the in-process tests hold to; a whole session on a loaded machine gets this much.
+PAUSE_BOUND = 0.25
 
 
 def test_start_hear_the_intro_and_safety_notes_say_ready_and_the_first_exercise_begins(
