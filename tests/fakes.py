@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +94,26 @@ class StuckSynthesizer:
 
     def close(self) -> None:
         self._real.close()
+
+
+def _work(seconds: float) -> None:
+    """Keep a CPU busy for `seconds` of wall time, as a synthesizer does that is slow but not stuck."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        sum(range(1000))
+
+
+class SlowSynthesizer(Pyttsx3Synthesizer):
+    """espeak-ng on a machine so busy that starting takes `start` seconds and each rendering `render` more."""
+
+    def __init__(self, start: float, render: float) -> None:
+        _work(start)
+        super().__init__()
+        self._render_seconds = render
+
+    def render(self, text: str, voice: str, rate: int) -> Rendered:
+        _work(self._render_seconds)
+        return super().render(text, voice, rate)
 
 
 class ScriptedEngine:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from tests.audio.speaking import level_db
-from tests.fakes import StuckSynthesizer
+from tests.fakes import SlowSynthesizer, StuckSynthesizer
 from voiceguide.adapters.audio_out import AudioUnavailable
 from voiceguide.adapters.phrase_cache import PhraseCache
 from voiceguide.adapters.pyttsx3_synthesizer import Pyttsx3Synthesizer
@@ -200,6 +200,21 @@ def test_an_urgent_phrase_goes_before_prepared_ones(renderer: Renderer) -> None:
     urgent.result(timeout=10)
     waiting = [renderer.request(text, "gmw/en-us", 160, urgent=False) for text in background]
     assert sum(not future.done() for future in waiting) >= 30
+
+
+def test_a_slow_synthesizer_that_keeps_working_is_waited_for_not_given_up(tmp_path: Path) -> None:
+    """A busy machine slows the engine down without stopping it: past its allowance it still gets CPU time,
+    and its words are worth the wait. (A wedged engine gets none and is given up: the test below.)"""
+    renderer = Renderer(lambda: SlowSynthesizer(start=0.8, render=0.8), PhraseCache(tmp_path), timeout=0.3)
+    renderer.start()
+    try:
+        assert renderer.voices()  # it started, late
+        slow = renderer.request("Take your time", "gmw/en-us", 160)
+        time.sleep(0.6)
+        assert not renderer.hung
+        assert slow.result(timeout=5).seconds > 0.3
+    finally:
+        renderer.close()
 
 
 def test_a_hung_synthesis_is_bounded_and_the_engine_recovers(tmp_path: Path) -> None:

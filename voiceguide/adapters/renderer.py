@@ -33,6 +33,11 @@ _SILENCE_LEVEL = 64  # int16; espeak-ng's pauses are exact zeros, its quietest s
 _KEEP_LEAD = 0.005  # seconds of silence kept before the first sound: the first word comes at once
 _KEEP_TAIL = 0.10  # seconds kept after the last sound: a short natural gap before the next line
 _WORDS_PER_TIMEOUT = 40
+# A rendering past its allowance still counts as working while its thread gets at least this share of the
+# time on a CPU (a busy machine gives it a quarter or more); a wedged engine gets none ...
+_WORKING_SHARE = 0.05
+# ... but even a working one is given up after this many allowances.
+_GIVE_UP_AFTER = 10
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
@@ -68,8 +73,8 @@ class Renderer:
     """One thread that owns the synthesizer; urgent requests (about to be said) go before `prepare`d ones.
 
     `make_synthesizer` is called on that thread. `timeout` bounds the start of the synthesizer and the
-    rendering of an ordinary phrase (`allowance` gives long texts proportionally more): past it the
-    engine counts as hung.
+    rendering of an ordinary phrase (`_allowance` gives long texts proportionally more): past it the
+    engine counts as hung unless its thread is still working (see `hung`).
     """
 
     def __init__(
@@ -85,32 +90,48 @@ class Renderer:
         self._urgent: deque[_Job] = deque()
         self._background: deque[_Job] = deque()
         self._jobs: dict[str, _Job] = {}
-        self._busy_since: float | None = None
+        self._busy_since: float | None = None  # when the rendering in progress (or the start) began
+        self._busy_cpu = 0.0
         self._busy_allowance = timeout
+        self._cpu_clock: int | None = None  # the renderer thread's CPU-time clock, once it runs
         self._closing = False
         self._ready: Future[list[VoiceInfo]] = Future()
         self._thread = threading.Thread(target=self._run, name="speech-renderer", daemon=True)
 
     def start(self) -> None:
         """Start the thread; the synthesizer starts on it while the caller gets on with other work."""
+        with self._lock:
+            self._busy_since = time.monotonic()
         self._thread.start()
 
     def voices(self) -> list[VoiceInfo]:
         """The installed voices, once the synthesizer runs; raises AudioUnavailable if it cannot start."""
-        try:
-            return self._ready.result(timeout=self.timeout)
-        except TimeoutError as error:
-            raise AudioUnavailable(
-                f"The speech engine did not start within {self.timeout:g} seconds."
-            ) from error
+        while True:
+            try:
+                return self._ready.result(timeout=0.05)
+            except TimeoutError as error:
+                if self.hung:
+                    raise AudioUnavailable("The speech engine stopped responding while it started.") from error
 
     @property
     def hung(self) -> bool:
-        """True while one rendering has taken longer than its allowance."""
-        with self._lock:
-            return self._busy_since is not None and time.monotonic() - self._busy_since > self._busy_allowance
+        """True while one rendering (or the synthesizer's start) has gone past its allowance without working.
 
-    def allowance(self, text: str) -> float:
+        A busy machine slows rendering down without stopping it: its thread still gets CPU time, and the
+        words are worth waiting for (piper's start took 3 s beside four busy processes, against 0.6 s). A
+        wedged engine gets no CPU time at all.
+        """
+        with self._lock:
+            if self._busy_since is None:
+                return False
+            elapsed = time.monotonic() - self._busy_since
+            if elapsed <= self._busy_allowance:
+                return False
+            if elapsed > _GIVE_UP_AFTER * self._busy_allowance or self._cpu_clock is None:
+                return True
+            return time.clock_gettime(self._cpu_clock) - self._busy_cpu < _WORKING_SHARE * elapsed
+
+    def _allowance(self, text: str) -> float:
         """How long rendering `text` may take: `timeout` for every 40 words (about 15 s of speech), since
         a neural voice takes time in proportion to the text (piper: up to 0.2 s a second of speech here)."""
         return self.timeout * max(1, math.ceil(len(text.split()) / _WORDS_PER_TIMEOUT))
@@ -154,15 +175,19 @@ class Renderer:
                         job = queue.popleft()
                         if not job.future.done():
                             self._busy_since = time.monotonic()
-                            self._busy_allowance = self.allowance(job.text)
+                            self._busy_cpu = time.thread_time()
+                            self._busy_allowance = self._allowance(job.text)
                             return job
                 self._lock.wait()
             return None
 
     def _run(self) -> None:
+        with self._lock:
+            self._cpu_clock = time.pthread_getcpuclockid(threading.get_ident())
+            self._busy_cpu = time.thread_time()
         try:
             synthesizer = self._make_synthesizer()
-            self._ready.set_result(synthesizer.voices())
+            voices = synthesizer.voices()
         except Exception as error:  # noqa: BLE001 - whatever stops the engine starting means: no speech, text only
             self._ready.set_exception(
                 error
@@ -170,6 +195,10 @@ class Renderer:
                 else AudioUnavailable(f"The speech engine failed: {error}.")
             )
             return
+        finally:
+            with self._lock:
+                self._busy_since = None
+        self._ready.set_result(voices)
         try:
             while (job := self._next_job()) is not None:
                 self._render(synthesizer, job)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
@@ -54,6 +53,7 @@ _NOTHING = Rendered(np.zeros(0, dtype=np.int16), 22050)  # an empty clip keeps i
 # Silence after a sentence that another follows: with the renderer's 0.1 s tail, the 0.3 s pause espeak-ng
 # leaves between sentences of one text.
 _SENTENCE_PAUSE = 0.2
+_HUNG_POLL_SECONDS = 0.1  # how often a sentence still rendering is checked for a hung engine
 
 Report = Callable[[SpeechDone | SpeechStarted | DeviceNotice], None]
 
@@ -217,20 +217,15 @@ class SoundDeviceSpeaker:
                     self._output.play_voice(utterance.utterance_id, samples, text)
 
     def _rendering_of(self, text: str, future: Future[Rendered], generation: int) -> Rendered:
-        """The sentence's rendering; an empty one when it cannot be rendered in time."""
+        """The sentence's rendering, however long a busy machine takes; an empty one when the engine hangs."""
         future.add_done_callback(lambda _: self._wake.set())
-        allowance = self._renderer.allowance(text)
-        deadline = time.monotonic() + allowance
         while not future.done() and generation == self._generation and not self._renderer.hung:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            self._wake.wait(remaining)
+            self._wake.wait(_HUNG_POLL_SECONDS)
             self._wake.clear()
         if not future.done():
             if generation == self._generation:
-                log.warning("speech for %r took over %g s; shown as text only", text, allowance)
-                self._notice_speech(working=not self._renderer.hung)
+                log.warning("speech for %r: the speech engine is not responding; shown as text only", text)
+                self._notice_speech(working=False)
             return _NOTHING
         try:
             rendered = future.result()
