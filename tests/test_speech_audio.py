@@ -170,14 +170,14 @@ def test_silence_cuts_speech_within_100_ms_and_drops_what_was_queued(
         speaker.silence()
         done = inbox.take(3, timeout=1.0)
         assert [event.utterance_id for event in done] == [first, first + 1, first + 2]  # type: ignore[union-attr]
-        assert all(event.now - cut < 0.05 for event in done)  # dropped ones report at once
+        assert all(event.now - cut < 0.1 for event in done)  # dropped ones report at once
         time.sleep(0.6)
         heard = pulse_rig.monitor.recording(cut - 0.5)
         assert level_db(heard.between(cut - 0.3, cut)) > THRESHOLD_DB + 10  # it was speaking when cut
         stopped = last_sound(heard, cut + 0.6)
         delays.append(stopped - cut)
         assert level_db(heard.between(stopped, cut + 0.6)) < THRESHOLD_DB  # nothing queued plays afterwards
-        assert abs(own_voice.spans[-1][1] - stopped) < 0.05
+        assert abs(own_voice.spans[-1][1] - stopped) < 0.1  # how closely: bench/speech.py
     assert max(delays) < CUT_BOUND, f"silence() to silence: {[round(delay * 1000) for delay in delays]} ms"
 
 
