@@ -27,10 +27,15 @@ import json, sys, time, numpy as np, sounddevice as sd
 print(sd.query_devices(kind="input")["name"], flush=True)
 frames = []
 def take(data, count, timing, status):
-    frames.append((time.monotonic() - count / 16000, data[:, 0].copy()))
+    frames.append((time.monotonic(), data[:, 0].copy()))
 with sd.InputStream(samplerate=16000, channels=1, dtype="float32", callback=take, latency="low"):
     time.sleep(float(sys.argv[1]))
-level = [(at, float(np.sqrt(np.mean(block ** 2)))) for at, block in frames]
+# Blocks are dated by their samples, from where the quickest one puts the first: a loaded machine runs the
+# callback late and in bursts, but never early.
+ends = np.cumsum([len(block) for _, block in frames])
+first = min(arrived - end / 16000 for (arrived, _), end in zip(frames, ends))
+level = [(first + (end - len(block)) / 16000, float(np.sqrt(np.mean(block ** 2))))
+         for (_, block), end in zip(frames, ends)]
 print(json.dumps(level))
 """
 
