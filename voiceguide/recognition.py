@@ -186,27 +186,14 @@ class Talk:
         self.level: float | None = None
 
     def follow(self, level: float, floor: float, learn: bool) -> float | None:
-        if learn:
-            self._levels.append(level)
-            self.level = self._of(self._levels, floor)
+        if not learn:
+            return self.level
+        self._levels.append(level)
+        self.level = None
+        if 2 * len(self._levels) >= self._levels.maxlen:
+            talk = float(np.percentile(self._levels, self._percentile))
+            self.level = talk if talk > floor + self._speech_db else None
         return self.level
-
-    def without(self, frames: int, floor: float) -> float | None:
-        """The level as it was before the last `frames` learnt: the room before an utterance's onset."""
-        return self._of(list(self._levels)[: len(self._levels) - frames], floor)
-
-    def forget(self, frames: int, floor: float) -> None:
-        """The last `frames` learnt were the onset of a command, not room sound: in a quiet room, a few
-        commands' first syllables would otherwise soon seem talk."""
-        for _ in range(min(frames, len(self._levels))):
-            self._levels.pop()
-        self.level = self._of(self._levels, floor)
-
-    def _of(self, levels: deque[float] | list[float], floor: float) -> float | None:
-        if 2 * len(levels) < self._levels.maxlen:
-            return None
-        talk = float(np.percentile(levels, self._percentile))
-        return talk if talk > floor + self._speech_db else None
 
 
 class CommandRecognizer:
@@ -236,7 +223,6 @@ class CommandRecognizer:
         self._floor = Floor()
         self._talk = Talk(self.tuning)
         self._recent: deque[bool] = deque(maxlen=5)
-        self._learnt: deque[bool] = deque(maxlen=5)  # whether each of those frames was learnt as room sound
         self._preroll: deque[bytes] = deque(maxlen=max(1, round(self.tuning.preroll / FRAME_SECONDS)))
         self._utterance: _Utterance | None = None
         self._echo = EchoGate(self.tuning.echo_margin_db)
@@ -294,7 +280,6 @@ class CommandRecognizer:
         maybe_command = self._utterance is not None and not self._utterance.too_long
         learn = not (maybe_command or dropout or self._player_echoing())
         talk = self._talk.follow(level, floor, learn)
-        self._learnt.append(learn)
         speech_at, going_at = self._thresholds(floor, talk)
         loud = level > speech_at
         self._frames += 1
@@ -353,8 +338,7 @@ class CommandRecognizer:
         frames = list(self._preroll)
         self._preroll.clear()
         onset = self._frames - sum(self._recent)
-        learnt = sum(list(self._learnt)[len(self._learnt) - (self._frames - onset) :])
-        over_talk = self._talk.without(learnt, self._floor.level or 0.0) is not None
+        over_talk = self._talk.level is not None
         if over_talk:  # before the onset is only the talk, which the grammar would read as filler words
             kept = self._frames - onset + round(self.tuning.talk_preroll / FRAME_SECONDS)
             frames = frames[max(0, len(frames) - kept) :]
@@ -364,7 +348,6 @@ class CommandRecognizer:
         quiet_before = None if self._talk_end is None else (onset - self._talk_end) * FRAME_SECONDS
         follows_talk = quiet_before is not None and quiet_before < self.tuning.talk_gap
         self._utterance = _Utterance(onset, frames, decoding, follows_talk, over_talk)
-        self._utterance.learnt_onset = learnt
 
     def _spot(self, utterance: _Utterance, frame: bytes) -> Outcome | None:
         """While the player is audible, listen for barge-in phrases inside whatever is heard."""
@@ -399,8 +382,6 @@ class CommandRecognizer:
         self._recent.clear()
         outcome = self._decide(utterance)
         taken = utterance.decided or (outcome is not None and outcome.accepted)
-        if taken:
-            self._talk.forget(utterance.learnt_onset, self._floor.level or 0.0)
         if utterance.speech_seconds >= self.tuning.min_speech and not taken:  # a command taken ends a turn; it is not talk
             self._talk_end = self._last_person_frame
         return outcome
