@@ -45,15 +45,12 @@ ALONE = Heard(start=1.0, end=1.5, speech_seconds=0.5, person_frames=15, voiced_f
         (said("next"), ALONE, None),
         (said("next"), replace(ALONE, too_long=True), Rejection.TOO_LONG),
         (said("next"), replace(ALONE, speech_seconds=0.1), Rejection.TOO_SHORT),
-        (said("next"), replace(ALONE, speech_seconds=0.1, over_talk=True), Rejection.TOO_SHORT),
-        (said("next"), replace(ALONE, speech_seconds=1.0, over_talk=True), Rejection.TOO_LONG),
-        (said("pause", 0.6), replace(ALONE, over_talk=True), Rejection.TOO_UNSURE),
+        (said("next"), replace(ALONE, speech_seconds=0.2, over_talk=True), Rejection.TOO_SHORT),
         (None, ALONE, Rejection.NOTHING_FITS),
         (said("next [unk]"), ALONE, Rejection.OUTSIDE_GRAMMAR),
         (said("okay please"), ALONE, Rejection.NOT_A_COMMAND),
         (said("next"), replace(ALONE, follows_talk=True), Rejection.FOLLOWS_TALK),
         (said("next please"), replace(ALONE, over_talk=True), Rejection.FILLERS_OVER_TALK),
-        (said("next please", 0.97), replace(ALONE, over_talk=True), None),
         (Hypothesis("next now", 0.9, (0.3, 0.8)), ALONE, Rejection.FILLER_TOO_LONG),
         (said("next", 0.55), ALONE, Rejection.TOO_UNSURE),
         (said("okay next", 0.65), ALONE, Rejection.TOO_UNSURE),
@@ -153,17 +150,15 @@ def test_the_noise_front_end_is_used_only_when_the_room_is_loud(room_std: float,
     ("reading", "seconds", "reason"),
     [
         (said("next"), 0.5, None),
-        (said("next please"), 0.5, Rejection.FILLERS_OVER_TALK),
-        (said("next"), 0.1, Rejection.TOO_SHORT),
-        (said("next"), 1.2, Rejection.TOO_LONG),
+        (said("next please", 1.0), 0.5, Rejection.FILLERS_OVER_TALK),
+        (said("next"), 0.2, Rejection.TOO_SHORT),
     ],
 )
 def test_a_command_louder_than_talk_in_the_room_stands_out_of_it_without_a_pause(
     reading: Hypothesis, seconds: float, reason: Rejection | None
 ) -> None:
     """The talk runs on for seconds (an utterance too long to be a command) and straight on around the
-    command; only a bare command is taken, long enough not to be one of the talk's own loud syllables and
-    short enough not to be the loud stretch of a sentence said over it."""
+    command; only a bare command, long enough not to be one of the talk's own loud syllables, is taken."""
     engine = ScriptedEngine(said("next"), reading)
     outcomes = judged(engine, ("talk", 6.0), ("loud", seconds), ("talk", 1.5))
     assert [o.rejected for o in outcomes] == [Rejection.TOO_LONG, reason]

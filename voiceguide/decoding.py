@@ -103,22 +103,14 @@ class Tuning:
     # -48 dBFS, pink noise at 20 dB below speech -53 to -33). None: never.
     suppress_noise_above_db: float | None = -50.0
     suppress_hysteresis_db: float = 4.0  # it stops only once the room is this much quieter again
-    # Talk in the room (radio, television, others across it): the level its loud syllables stay under
-    # over the last seconds of room sound. While that is speech-loud, a command must stand above it, and
-    # falling back to it ends the command, so a command needs no quiet moment before it (bench/: a 75th
-    # percentile, 6 dB above it to start and 3 dB to go on, let the talk's own loud stretches start
-    # utterances that ran on into the command: talk 12 dB 16% of commands right, 53% with these).
+    # Talk in the room (radio, television, others across it): the level most of the last seconds of
+    # room sound stay under. While that is speech-loud, a command must stand above it, and falling back
+    # to it ends the command, so a command needs no quiet moment before it (bench/).
     talk_window: float = 3.0
-    talk_percentile: float = 90.0
-    talk_on_db: float = 3.0  # a frame this far above the talk is the person's
-    talk_off_db: float = 0.0  # an utterance over talk ends after `hangover` frames below talk + this
-    talk_preroll: float = 0.1  # over talk, audio kept from before the onset is the talk's: only this much
-    # Over talk, a person's sentence is cut into command-sized pieces wherever it stands out of the talk,
-    # and the pieces read as commands much as commands do; what differs is that they run longer and their
-    # readings lean on filler words (bench/, talk 12 and 6 dB: sentences taken 23 -> 3 of 72 with these).
-    talk_max_speech: float = 0.8
-    talk_threshold: float = 0.7
-    talk_filler_threshold: float = 0.95
+    talk_percentile: float = 75.0
+    talk_on_db: float = 6.0  # a frame this far above the talk is the person's
+    talk_off_db: float = 3.0  # an utterance over talk ends after `hangover` frames below talk + this
+    talk_min_speech: float = 0.3  # over talk, shorter bursts are its own loud syllables
     # Talk is learnt only this long after the player last spoke: a loaded server delayed its echo by up to
     # 2 s (the e2e rig), and that echo taken for talk raised the bar a person's "ready" had to clear.
     talk_after_player: float = 3.0

@@ -74,9 +74,8 @@ class Judge:
         """The whole utterance, decoded against the grammar once it ended (`reading` None: nothing fits)."""
         if heard.too_long:
             return Verdict("", None, None, 0.0, Rejection.TOO_LONG)
-        if heard.over_talk and heard.speech_seconds > self.tuning.talk_max_speech:
-            return Verdict("", None, None, 0.0, Rejection.TOO_LONG)
-        if heard.speech_seconds < self.tuning.min_speech:
+        shortest = self.tuning.talk_min_speech if heard.over_talk else self.tuning.min_speech
+        if heard.speech_seconds < shortest:
             return Verdict("", None, None, 0.0, Rejection.TOO_SHORT)
         if reading is None:
             return Verdict("", None, None, 0.0, Rejection.NOTHING_FITS)
@@ -100,11 +99,11 @@ class Judge:
         if heard.follows_talk and not spotted:
             return verdict(Rejection.FOLLOWS_TALK)
         fillers = not spotted and self._fillers is not None and self._fillers.used(text)
-        if fillers and heard.over_talk and confidence < self.tuning.talk_filler_threshold:
+        if fillers and heard.over_talk:
             return verdict(Rejection.FILLERS_OVER_TALK)
         if fillers and self._longest_filler(words, hypothesis.spans) >= self.tuning.longest_filler:
             return verdict(Rejection.FILLER_TOO_LONG)
-        if confidence < (self.tuning.spot_threshold if spotted else self._needed(command, fillers, heard.over_talk)):
+        if confidence < (self.tuning.spot_threshold if spotted else self._needed(command, fillers)):
             return verdict(Rejection.TOO_UNSURE)
         if heard.person_frames < self.tuning.person_frames:
             return verdict(Rejection.ECHO_ONLY)
@@ -125,10 +124,8 @@ class Judge:
         slots = ((0, self._fillers.before), (-1, self._fillers.after))
         return max((spans[at] for at, slot in slots if words[at] in slot), default=0.0)
 
-    def _needed(self, command: Command | None, fillers: bool, over_talk: bool) -> float:
+    def _needed(self, command: Command | None, fillers: bool) -> float:
         needed = self.tuning.threshold if command is None else self.tuning.needed(command)
-        if over_talk:
-            needed = max(needed, self.tuning.talk_threshold)
         return max(needed, self.tuning.filler_threshold) if fillers else needed
 
     def _spotted_command(self, words: list[str]) -> Command | None:

@@ -338,16 +338,12 @@ class CommandRecognizer:
         frames = list(self._preroll)
         self._preroll.clear()
         onset = self._frames - sum(self._recent)
-        over_talk = self._talk.level is not None
-        if over_talk:  # before the onset is only the talk, which the grammar would read as filler words
-            kept = self._frames - onset + round(self.tuning.talk_preroll / FRAME_SECONDS)
-            frames = frames[max(0, len(frames) - kept) :]
         decoding = self.engine.decode(Mode.NUMBERS if self._judge.numbers else Mode.COMMANDS)
         for frame in frames:
             decoding.feed(frame)
         quiet_before = None if self._talk_end is None else (onset - self._talk_end) * FRAME_SECONDS
         follows_talk = quiet_before is not None and quiet_before < self.tuning.talk_gap
-        self._utterance = _Utterance(onset, frames, decoding, follows_talk, over_talk)
+        self._utterance = _Utterance(onset, frames, decoding, follows_talk, self._talk.level is not None)
 
     def _spot(self, utterance: _Utterance, frame: bytes) -> Outcome | None:
         """While the player is audible, listen for barge-in phrases inside whatever is heard."""
