@@ -1,10 +1,15 @@
-"""EchoGate: the player's own output heard back is told from a person talking, by level alone."""
+"""EchoGate and EchoDelay: the player's own output heard back is told from a person talking, by its level and
+by when it comes back."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from voiceguide.recognition import EchoGate
+from tests.fakes import ScriptedEngine
+from voiceguide.commands import Command
+from voiceguide.decoding import SAMPLE_RATE, Hypothesis, Tuning
+from voiceguide.own_voice import OwnVoice
+from voiceguide.recognition import FRAME_SECONDS, CommandRecognizer, EchoDelay, EchoGate
 
 
 def speech_levels(frames: int, seed: int, loudness_db: float = -20.0) -> np.ndarray:
@@ -48,3 +53,61 @@ def test_with_headphones_or_silence_everything_heard_is_the_person() -> None:
         gate.person(-62.0, out)  # the microphone hears only the room
     assert gate.person(-30.0, -20.0)
     assert gate.person(-50.0, -120.0)  # nothing played: nothing can echo
+
+
+def talking_levels(frames: int, seed: int) -> np.ndarray:
+    """Output levels (dBFS) of a player talking: words of a few frames, with pauses between them."""
+    rng = np.random.default_rng(seed)
+    levels = np.full(frames, -120.0)
+    at = 0
+    while at < frames:
+        word = int(rng.integers(5, 20))
+        levels[at : at + word] = -20.0 + rng.uniform(-8.0, 0.0, len(levels[at : at + word]))
+        at += word + int(rng.integers(3, 15))
+    return levels
+
+
+def test_the_echo_s_delay_is_learnt_from_when_the_output_comes_back() -> None:
+    delay = EchoDelay(longest=3.0)
+    played = talking_levels(500, seed=10)
+    lag = 40  # 1.2 s: a loaded sound server
+    room = -62.0 + np.random.default_rng(11).uniform(-1.0, 1.0, 500 + lag)
+    heard = room.copy()
+    heard[lag:] = np.maximum(room[lag:], played - 10.0)
+    for frame in range(500):
+        delay.follow(heard[frame], played[frame])
+    assert abs(delay.seconds - lag * FRAME_SECONDS) < 1.5 * FRAME_SECONDS
+
+
+def test_with_headphones_no_delay_is_learnt() -> None:
+    delay = EchoDelay(longest=3.0)
+    room = -62.0 + np.random.default_rng(12).uniform(-1.0, 1.0, 500)
+    person = talking_levels(500, seed=13) + 5.0  # someone talking in the room, unrelated to the output
+    for frame, played in enumerate(talking_levels(500, seed=14)):
+        delay.follow(max(room[frame], person[frame]), played)
+    assert delay.seconds == 0.0
+
+
+def test_an_echo_a_second_late_is_known_for_the_player_s_once_its_delay_is_learnt() -> None:
+    """The player says a half-second line every 2 s; a loaded server plays each a second after the player
+    dates it, so its echo falls in the player's silence, where a fixed allowance took it for a person."""
+    rng = np.random.default_rng(15)
+    own_voice = OwnVoice()
+    room = rng.normal(0.0, 26.0, 17 * SAMPLE_RATE)
+    for line in range(8):
+        start = 0.5 + 2.0 * line
+        own_voice.started("Lift your heels, and up.", start)
+        own_voice.ended(start + 0.5)
+        for block in range(16):
+            own_voice.played(start + block * 0.03, (3000.0 / 32768.0) ** 2)
+        first = int((start + 1.0) * SAMPLE_RATE)
+        room[first : first + SAMPLE_RATE // 2] += rng.normal(0.0, 900.0, SAMPLE_RATE // 2)  # -10 dB
+    pcm = np.clip(room, -32768, 32767).astype(np.int16).tobytes()
+
+    def taken_once_learnt(tuning: Tuning) -> list[Command | None]:
+        recognizer = CommandRecognizer(ScriptedEngine(*[Hypothesis("help", 0.9)] * 8), own_voice, tuning)
+        outcomes = recognizer.feed(pcm, len(pcm) / 2 / SAMPLE_RATE) + recognizer.flush()
+        return [o.command for o in outcomes if o.accepted and o.speech_start > 8.0]
+
+    assert taken_once_learnt(Tuning(longest_echo_delay=0.0)) == [Command.HELP] * 4
+    assert taken_once_learnt(Tuning()) == []

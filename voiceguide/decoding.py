@@ -95,7 +95,8 @@ class Tuning:
     spot_threshold: float = 0.5
     spot_window: float = 0.1  # a spotted phrase counts only if the player was audible this shortly before it
     echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
-    echo_lag: float = 0.25  # longest delay from a block being heard to its echo being captured
+    echo_lag: float = 0.25  # how much earlier than its learnt delay a block may be echoing
+    longest_echo_delay: float = 3.0  # the latest the echo is looked for (a loaded server: 2 s seen)
     echo_margin_db: float = 6.0  # a frame this far above the expected echo has a person in it
     person_frames: int = 3  # such frames a command needs (a command word is ten or more frames)
     # The front end cleans the audio only while the room's own sound is above this (dBFS): in a quiet

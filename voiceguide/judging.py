@@ -35,7 +35,8 @@ class Rejection(StrEnum):
 
 @dataclass(frozen=True)
 class Heard:
-    """What was measured of one utterance, as the rules need it. Times are on the caller's clock."""
+    """What was measured of one utterance, as the rules need it. Times are on the player's dating of its own
+    output (OwnVoice), moved by how late its echo comes back, so they compare with what it said."""
 
     start: float  # its onset
     end: float  # its last loud frame

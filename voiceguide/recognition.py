@@ -111,6 +111,58 @@ class EchoGate:
             self.coupling_db = float(np.percentile(self._differences, self._percentile))
 
 
+class EchoDelay:
+    """How late the player's output comes back through the microphone, learnt from the sound itself.
+
+    The player dates each block of output as it expects it to be heard; a loaded sound server plays it
+    later, and a microphone's data can come late too: together up to seconds (the e2e rig: 2 s), where
+    a fixed allowance of a quarter second let the late echo of "And up" pass for a person's "help". So
+    the output's level envelope is matched with the microphone's over the last seconds, and the lag
+    where they agree best is the delay, once they agree well enough (with headphones they never do,
+    and the delay stays 0).
+    """
+
+    def __init__(self, longest: float, history: float = 10.0, every: float = 1.0, agreement: float = 0.6) -> None:
+        """Looks for delays up to `longest` seconds, every `every` seconds, in the last `history` seconds
+        (once it has 4 s to compare at every delay), and takes one only where the two envelopes'
+        correlation is above `agreement`."""
+        self._lags = round(longest / FRAME_SECONDS)
+        self._played: deque[float] = deque(maxlen=round(history / FRAME_SECONDS))
+        self._heard: deque[float] = deque(maxlen=round(history / FRAME_SECONDS))
+        self._every = round(every / FRAME_SECONDS)
+        self._shortest = round(4.0 / FRAME_SECONDS)
+        self._agreement = agreement
+        self._since = 0
+        self.seconds = 0.0
+
+    def follow(self, heard_db: float, played_db: float) -> float:
+        """One frame: the microphone's level and the output's, both dBFS, dated alike; the delay known now."""
+        self._heard.append(heard_db)
+        self._played.append(max(played_db, EchoGate.SILENT_OUTPUT_DB))
+        self._since += 1
+        if self._since >= self._every and len(self._played) >= self._lags + self._shortest:
+            self._since = 0
+            self._estimate()
+        return self.seconds
+
+    def _estimate(self) -> None:
+        played = np.asarray(self._played)
+        if np.count_nonzero(played >= EchoGate.LEARN_FROM_DB) < 0.2 * len(played):
+            return  # too little output to show its echo
+        heard = np.asarray(self._heard)
+        span = len(played) - self._lags
+        out = played[:span] - played[:span].mean()
+        scale = np.sqrt(np.sum(out * out))
+        best, best_lag = self._agreement, None
+        for lag in range(self._lags + 1):
+            back = heard[lag : lag + span] - heard[lag : lag + span].mean()
+            agreement = float(np.sum(out * back) / (scale * np.sqrt(np.sum(back * back)) + 1e-9))
+            if agreement > best:
+                best, best_lag = agreement, lag
+        if best_lag is not None:
+            self.seconds = best_lag * FRAME_SECONDS
+
+
 class _Utterance:
     """The audio and decoding state of the utterance in progress."""
 
@@ -143,6 +195,11 @@ def _level(frame: bytes) -> float:
     """A frame's power in dB above one int16 step squared."""
     samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
     return 10.0 * math.log10(float(np.mean(samples * samples)) + 1.0)
+
+
+def _db(power: float) -> float:
+    """A mean square (full scale 1.0) in dBFS."""
+    return 10.0 * math.log10(power + 1e-12)
 
 
 def _has_dropout(frame: bytes) -> bool:
@@ -226,6 +283,7 @@ class CommandRecognizer:
         self._preroll: deque[bytes] = deque(maxlen=max(1, round(self.tuning.preroll / FRAME_SECONDS)))
         self._utterance: _Utterance | None = None
         self._echo = EchoGate(self.tuning.echo_margin_db)
+        self._echo_delay = EchoDelay(self.tuning.longest_echo_delay)
         # Per recent frame: None when quiet, else whether it is louder than the echo explains.
         self._voiced: deque[bool | None] = deque(maxlen=round(self.tuning.max_speech / FRAME_SECONDS))
         self._last_person_frame: int | None = None  # the latest loud frame that was not the player's echo
@@ -285,6 +343,7 @@ class CommandRecognizer:
         self._frames += 1
         self._recent.append(loud)
         person = self._echo.person(level - INT16_FULL_SCALE_DB, played_db)
+        self._echo_delay.follow(level - INT16_FULL_SCALE_DB, self._played_now_db())
         # The echo rules count frames against the room's floor alone, so talk in the room (or the
         # player's late echo taken for it) never hides the player's words from them.
         self._voiced.append(person if level > floor + self.tuning.on_db else None)
@@ -325,14 +384,22 @@ class CommandRecognizer:
     def _player_echoing(self) -> bool:
         """Whether the player's own voice may still be in the frame just taken (it is not talk in the room):
         a loaded sound server plays it up to seconds later than it was handed over."""
-        now = self._clock(self._frames)
+        now = self._own_time(self._frames)
         return self.own_voice.speaking(now - self.tuning.talk_after_player, now)
 
     def _played_db(self) -> float:
         """The loudest output that can be echoing in the frame just taken (dBFS)."""
+        end = self._own_time(self._frames)
+        return _db(self.own_voice.loudest_played(end - FRAME_SECONDS - self.tuning.echo_lag, end + FRAME_SECONDS))
+
+    def _played_now_db(self) -> float:
+        """The loudest output dated to the frame just taken, as the player dates it (dBFS)."""
         end = self._clock(self._frames)
-        power = self.own_voice.loudest_played(end - FRAME_SECONDS - self.tuning.echo_lag, end + FRAME_SECONDS)
-        return 10.0 * math.log10(power + 1e-12)
+        return _db(self.own_voice.loudest_played(end - FRAME_SECONDS, end))
+
+    def _own_time(self, frame: int) -> float:
+        """The end of `frame` on the player's dating of its own output: as late as its echo comes back."""
+        return self._clock(frame) - self._echo_delay.seconds
 
     def _begin_utterance(self) -> None:
         frames = list(self._preroll)
@@ -350,7 +417,7 @@ class CommandRecognizer:
         if utterance.decided:
             return None
         if utterance.spotting is None:
-            now = self._clock(self._frames)
+            now = self._own_time(self._frames)
             if not self.own_voice.speaking(now - FRAME_SECONDS, now):
                 return None
             utterance.spotting = self.engine.decode(Mode.SPOTTING)
@@ -368,7 +435,7 @@ class CommandRecognizer:
         """Whether the player was audible shortly before `frame` ended. Spotting is for words said over
         the player; once it has fallen silent, the whole utterance is decoded instead, which is far
         less easily fooled (a spotter finds "stop" in "next please")."""
-        end = self._clock(frame)
+        end = self._own_time(frame)
         return self.own_voice.speaking(end - self.tuning.spot_window, end)
 
     def _end_utterance(self) -> Outcome | None:
@@ -402,8 +469,8 @@ class CommandRecognizer:
         """What the judge needs to know of the utterance, as of now."""
         person, voiced = self._person_frames(utterance)
         return Heard(
-            start=self._clock(utterance.start_frame),
-            end=self._clock(utterance.last_speech),
+            start=self._own_time(utterance.start_frame),
+            end=self._own_time(utterance.last_speech),
             speech_seconds=utterance.speech_seconds,
             too_long=utterance.too_long or utterance.decoding is None,
             follows_talk=utterance.follows_talk,
