@@ -79,6 +79,20 @@ def test_the_echo_s_delay_is_learnt_from_when_the_output_comes_back() -> None:
     assert abs(delay.seconds - lag * FRAME_SECONDS) < 1.5 * FRAME_SECONDS
 
 
+def test_a_person_answering_each_of_the_player_s_lines_is_not_taken_for_its_echo() -> None:
+    delay = EchoDelay(longest=3.0)
+    played = talking_levels(500, seed=16)
+    room = -62.0 + np.random.default_rng(17).uniform(-1.0, 1.0, 500)
+    answers = talking_levels(500, seed=18) + 3.0
+    heard = room.copy()
+    for frame in range(20, 500):
+        if played[frame - 20 : frame].max() > -50.0 and played[frame] < -50.0:  # just after the player's words
+            heard[frame] = max(room[frame], answers[frame])
+    for frame in range(500):
+        delay.follow(heard[frame], played[frame])
+    assert delay.seconds == 0.0
+
+
 def test_with_headphones_no_delay_is_learnt() -> None:
     delay = EchoDelay(longest=3.0)
     room = -62.0 + np.random.default_rng(12).uniform(-1.0, 1.0, 500)
@@ -98,10 +112,13 @@ def test_an_echo_a_second_late_is_known_for_the_player_s_once_its_delay_is_learn
         start = 0.5 + 2.0 * line
         own_voice.started("Lift your heels, and up.", start)
         own_voice.ended(start + 0.5)
+        syllables = np.repeat(rng.uniform(800.0, 4000.0, 16), 500)  # rising and falling like words
+        line_sound = rng.normal(0.0, 1.0, len(syllables)) * syllables
         for block in range(16):
-            own_voice.played(start + block * 0.03, (3000.0 / 32768.0) ** 2)
+            piece = line_sound[block * 500 : (block + 1) * 500] / 32768.0
+            own_voice.played(start + block * 500 / SAMPLE_RATE, float(np.mean(piece * piece)))
         first = int((start + 1.0) * SAMPLE_RATE)
-        room[first : first + SAMPLE_RATE // 2] += rng.normal(0.0, 900.0, SAMPLE_RATE // 2)  # -10 dB
+        room[first : first + len(line_sound)] += 0.3 * line_sound  # -10 dB
     pcm = np.clip(room, -32768, 32767).astype(np.int16).tobytes()
 
     def taken_once_learnt(tuning: Tuning) -> list[Command | None]:

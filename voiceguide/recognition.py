@@ -133,6 +133,7 @@ class EchoDelay:
         self._shortest = round(4.0 / FRAME_SECONDS)
         self._agreement = agreement
         self._since = 0
+        self._found: int | None = None  # the lag the last estimate found
         self.seconds = 0.0
 
     def follow(self, heard_db: float, played_db: float) -> float:
@@ -146,21 +147,27 @@ class EchoDelay:
         return self.seconds
 
     def _estimate(self) -> None:
-        played = np.asarray(self._played)
-        if np.count_nonzero(played >= EchoGate.LEARN_FROM_DB) < 0.2 * len(played):
+        """Correlate over the frames where the output was loud only: a person answering the player a moment
+        after each line makes the envelopes agree in when there is sound, an echo in how it rises and
+        falls within the words too. A lag is taken once two estimates in a row find it."""
+        span = len(self._played) - self._lags
+        played = np.asarray(self._played)[:span]
+        loud = played >= EchoGate.LEARN_FROM_DB
+        if np.count_nonzero(loud) < 0.2 * span:
             return  # too little output to show its echo
         heard = np.asarray(self._heard)
-        span = len(played) - self._lags
-        out = played[:span] - played[:span].mean()
+        out = played[loud] - played[loud].mean()
         scale = np.sqrt(np.sum(out * out))
-        best, best_lag = self._agreement, None
+        best, found = self._agreement, None
         for lag in range(self._lags + 1):
-            back = heard[lag : lag + span] - heard[lag : lag + span].mean()
+            back = heard[lag : lag + span][loud]
+            back = back - back.mean()
             agreement = float(np.sum(out * back) / (scale * np.sqrt(np.sum(back * back)) + 1e-9))
             if agreement > best:
-                best, best_lag = agreement, lag
-        if best_lag is not None:
-            self.seconds = best_lag * FRAME_SECONDS
+                best, found = agreement, lag
+        if found is not None and self._found is not None and abs(found - self._found) <= 1:
+            self.seconds = found * FRAME_SECONDS
+        self._found = found
 
 
 class _Utterance:
