@@ -50,9 +50,12 @@ THRESHOLD_DB = -45.0
 TONE_RATE = 22050
 
 
-def first_sound(recorder: MonitorRecorder, since: float) -> float | None:
+def seconds_to_sound(recorder: MonitorRecorder, since: float) -> float | None:
+    """Seconds from `since` to the first audible sample (None: nothing was heard), once the last chunks of a
+    default-latency recording are in."""
+    time.sleep(2.5)
     spans = recorder.recording(since).audible_spans(THRESHOLD_DB)
-    return spans[0][0] if spans else None
+    return round(float(spans[0][0] - since), 3) if spans else None
 
 
 def launch(rig: PulseRig, routine: str, home: Path, events: Path) -> subprocess.Popen[bytes]:
@@ -85,9 +88,7 @@ def bare_client_first_sound(rig: PulseRig, recorder: MonitorRecorder) -> float |
     player.stdin.write(tone * 3)
     player.stdin.close()
     player.wait(timeout=15)
-    time.sleep(2.5)  # the last chunks of a default-latency recording
-    heard = first_sound(recorder, launched)
-    return None if heard is None else round(float(heard - launched), 3)
+    return seconds_to_sound(recorder, launched)
 
 
 def end(process: subprocess.Popen[bytes]) -> None:
@@ -101,10 +102,8 @@ def one_start(rig: PulseRig, recorder: MonitorRecorder, routine: str, home: Path
     process = launch(rig, routine, home, events)
     time.sleep(seconds)
     end(process)
-    time.sleep(2.5)  # the last chunks of a default-latency recording
-    heard = first_sound(recorder, launched)
     return {"false_alarm": bool(speaker_notices(events, False)),
-            "first_word": None if heard is None else round(float(heard - launched), 3),
+            "first_word": seconds_to_sound(recorder, launched),
             "first_word_logged": first_word_logged(events, launched)}
 
 
@@ -120,12 +119,11 @@ def recovery(rig: PulseRig, routine: str, home: Path) -> dict:
     rig.plug_speaker()
     time.sleep(8.0)
     end(process)
-    time.sleep(2.5)
+    audible = seconds_to_sound(rig.monitor, returned)
     back = speaker_notices(events, True)
-    heard = first_sound(rig.monitor, returned)
     return {"lost_notices": len(speaker_notices(events, False)),
             "back_notice": round(back[0]["t"] - returned, 3) if back else None,
-            "audible": None if heard is None else round(float(heard - returned), 3)}
+            "audible": audible}
 
 
 def median_of(values: list[float]) -> float | None:
@@ -143,7 +141,7 @@ def bench_server(server: Server, starts: int, seconds: float, routine: str) -> d
         for number in range(starts):
             results.append(one_start(rig, recorder, routine, home, seconds))
             print(f"  {server} run {number + 1}: {results[-1]}", file=sys.stderr, flush=True)
-        floor = [bare_client_first_sound(rig, recorder) for _ in range(min(starts, 10))]
+        floor = [f for f in (bare_client_first_sound(rig, recorder) for _ in range(min(starts, 10))) if f is not None]
         print(f"  {server} pacat: {floor}", file=sys.stderr, flush=True)
         if precise:
             recorder.close()
@@ -162,8 +160,8 @@ def bench_server(server: Server, starts: int, seconds: float, routine: str) -> d
         "first_word_logged_median": median_of(dated),
         "first_word_logged_max": max(dated, default=None),
         "within_1s_logged": sum(w <= 1.0 for w in dated),
-        "bare_client_median": median_of([f for f in floor if f is not None]),
-        "bare_client_max": max((f for f in floor if f is not None), default=None),
+        "bare_client_median": median_of(floor),
+        "bare_client_max": max(floor, default=None),
         "recovery": recovered,
     }
 

@@ -136,15 +136,14 @@ class EchoDelay:
         self._found: int | None = None  # the lag the last estimate found
         self.seconds = 0.0
 
-    def follow(self, heard_db: float, played_db: float) -> float:
-        """One frame: the microphone's level and the output's, both dBFS, dated alike; the delay known now."""
+    def follow(self, heard_db: float, played_db: float) -> None:
+        """One frame: the microphone's level and the output's, both dBFS, dated alike."""
         self._heard.append(heard_db)
         self._played.append(max(played_db, EchoGate.SILENT_OUTPUT_DB))
         self._since += 1
         if self._since >= self._every and len(self._played) >= self._lags + self._shortest:
             self._since = 0
             self._estimate()
-        return self.seconds
 
     def _estimate(self) -> None:
         """Correlate over the frames where the output was loud only: a person answering the player a moment

@@ -93,7 +93,8 @@ class Renderer:
         self._busy_since: float | None = None  # when the rendering in progress (or the start) began
         self._busy_cpu = 0.0
         self._busy_allowance = timeout
-        self._cpu_clock: int | None = None  # the renderer thread's CPU-time clock, once it runs
+        # The renderer thread's CPU-time clock, once it runs: the same clock its own time.thread_time() reads.
+        self._cpu_clock: int | None = None
         self._closing = False
         self._ready: Future[list[VoiceInfo]] = Future()
         self._thread = threading.Thread(target=self._run, name="speech-renderer", daemon=True)
