@@ -30,7 +30,7 @@ from voiceguide.hear import chunks, read_wav
 from voiceguide.library import locate
 from voiceguide.own_voice import OwnVoice
 from voiceguide.preview import preview
-from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Tuning
+from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
 from voiceguide.routine import load_routine
 
 LEAK_GAIN = 0.3  # a laptop hearing its own speakers, about -10 dB (tests/e2e/harness.py)
@@ -82,25 +82,37 @@ def cached_playback(routine: str, voice: Voice) -> tuple[np.ndarray, list[tuple[
     return output, [(start, end, text) for start, end, text in json.loads(index.read_text(encoding="utf-8"))]
 
 
-def self_triggers(
-    engine: Engine, tuning: Tuning, output: np.ndarray, times: list[tuple[float, float, str]], delay: float
-) -> list[tuple[float, str, str]]:
-    """(when, what was taken, the line playing then) for every command taken from the echo alone."""
+def hear_over_playback(
+    engine: Engine,
+    tuning: Tuning,
+    output: np.ndarray,
+    times: list[tuple[float, float, str]],
+    delay: float,
+    person: np.ndarray | None = None,
+    span: tuple[float, float] | None = None,
+) -> list[Outcome]:
+    """Every outcome of a fresh recognizer hearing the playback leak back `delay` seconds late over the
+    room's sound, plus `person` (samples at the microphone, as long as `output`) if someone speaks too;
+    within `span` (start, end seconds) of the playback only, if given (a session begun there)."""
+    start, end = span or (0.0, len(output) / SAMPLE_RATE)
+    first, last = int(start * SAMPLE_RATE), min(int(end * SAMPLE_RATE), len(output))
     own_voice = OwnVoice(keep_blocks=4096)
-    events = sorted([(start, text) for start, _, text in times] + [(end, None) for _, end, _ in times],
+    events = sorted([(s, text) for s, _, text in times if start <= s < end] + [(e, None) for s, e, _ in times if start <= s < end],
                     key=lambda event: event[0])  # fmt: skip
     upcoming = iter(events)
     next_event = next(upcoming, None)
     rng = np.random.default_rng(1)
     shift = int(delay * SAMPLE_RATE)
-    microphone = rng.normal(0.0, 32768 * 10 ** (ROOM_DBFS / 20), len(output) + shift)
-    microphone[shift:] += LEAK_GAIN * output
+    microphone = rng.normal(0.0, 32768 * 10 ** (ROOM_DBFS / 20), last - first)
+    microphone[shift:] += LEAK_GAIN * output[first : last - shift]
+    if person is not None:
+        microphone += person[first:last]
     pcm = np.clip(np.round(microphone), -32768, 32767).astype(np.int16).tobytes()
     recognizer = CommandRecognizer(engine, own_voice, tuning, WebrtcNoiseSuppression())
-    blocks = iter(range(0, len(output), BLOCK))
+    blocks = iter(range(first, last, BLOCK))
     next_block = next(blocks, None)
-    taken = []
-    position = 0
+    outcomes = []
+    position = first
     for chunk in chunks(pcm):
         position += len(chunk) // 2
         now = position / SAMPLE_RATE
@@ -115,10 +127,19 @@ def self_triggers(
             if np.any(block):
                 own_voice.played(next_block / SAMPLE_RATE, float(np.mean(block * block)))
             next_block = next(blocks, None)
-        for outcome in recognizer.feed(chunk, now):
-            if outcome.accepted and outcome.command is not None:
-                line = next((text for start, end, text in times if start <= outcome.at <= end + 3.0), "")
-                taken.append((outcome.at, f"{outcome.text!r} ({outcome.confidence:.2f})", line))
+        outcomes.extend(recognizer.feed(chunk, now))
+    return outcomes + recognizer.flush()  # which also frees the engine for the next recognizer
+
+
+def self_triggers(
+    engine: Engine, tuning: Tuning, output: np.ndarray, times: list[tuple[float, float, str]], delay: float
+) -> list[tuple[float, str, str]]:
+    """(when, what was taken, the line playing then) for every command taken from the echo alone."""
+    taken = []
+    for outcome in hear_over_playback(engine, tuning, output, times, delay):
+        if outcome.accepted and outcome.command is not None:
+            line = next((text for start, end, text in times if start <= outcome.at <= end + 3.0), "")
+            taken.append((outcome.at, f"{outcome.text!r} ({outcome.confidence:.2f})", line))
     return taken
 
 

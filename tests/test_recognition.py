@@ -220,6 +220,18 @@ def test_pause_said_over_the_player_still_pauses(sphinx) -> None:
     assert accepted(feed_with_own_voice(sphinx, clip(track), told(said), played)) == [Command.PAUSE]
 
 
+def test_the_players_echo_alone_begins_no_utterance_so_a_command_over_it_is_decoded_from_its_own_start(sphinx) -> None:
+    # An utterance begun by the echo runs on with it, and a command said inside it was lost once it ran
+    # too long (the e2e "pause" over the introduction). Only a person louder than the echo begins one.
+    played, track, said = player_track(echo=LAPTOP_ECHO)
+    user = speak("pause", "en-us", 160) * 0.8
+    start = int(said[2][1] * SAMPLE_RATE) + 4000
+    track[start : start + len(user)] += user
+    outcomes = feed_with_own_voice(sphinx, clip(track), told(said), played)
+    assert [outcome.speech_start >= start / SAMPLE_RATE - 0.1 for outcome in outcomes] == [True]
+    assert accepted(outcomes) == [Command.PAUSE]
+
+
 def test_a_word_of_the_player_that_sounds_like_a_command_is_known_by_its_loudness(sphinx) -> None:
     # Heard back at a laptop's level, "a sharp pain" spots as "pause". No word of the line is a command
     # the recognizer heard, so only the echo's level, known from what was played, tells it apart.

@@ -98,6 +98,7 @@ class Tuning:
     echo_lag: float = 0.25  # how much earlier than its learnt delay a block may be echoing
     longest_echo_delay: float = 3.0  # the latest the echo is looked for (a loaded server: 2 s seen)
     echo_margin_db: float = 6.0  # a frame this far above the expected echo has a person in it
+    echo_going_db: float = 0.0  # an utterance over the player's voice goes on while frames are this far above its echo
     person_frames: int = 3  # such frames a command needs (a command word is ten or more frames)
     # The front end cleans the audio only while the room's own sound is above this (dBFS): in a quiet
     # room it costs accuracy, in fan or traffic noise it gains much (bench: quiet rooms measure -65 to

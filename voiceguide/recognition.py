@@ -10,14 +10,16 @@ does not fit the grammar, so we cut the audio at pauses with an energy detector 
 noise floor (or, while a radio or other people talk on, the level of that talk), and judge each cut
 as a whole: its length, the quiet before it (a command word said straight after other talk belongs
 to that talk), its words (only one command plus filler words), and the engine's fit score against a
-per-command threshold. While the player itself is
-audible, whole-utterance matching cannot work (its voice overlaps the person's), so a keyword
-spotter listens for the barge-in commands only, and any word the player said just then is ignored.
+per-command threshold. While the player itself is audible, whole-utterance matching cannot work (its
+voice overlaps the person's), so a keyword spotter listens for the barge-in commands only, and any
+word the player said just then is ignored.
 
 Words alone do not stop the player obeying itself: heard through a laptop's own speakers, "pain"
 can decode as "pause". So the recognizer also knows how loud each moment of the player's output
 was (OwnVoice.played) and learns how loud that comes back through the microphone (EchoGate): a
 command needs enough frames louder than the echo explains, which only a person in the room makes.
+The echo alone never begins an utterance either, and an utterance over it ends when the person does:
+one begun by the echo ran on with it, and a command said inside it was judged too long, unheard.
 """
 
 from __future__ import annotations
@@ -95,15 +97,20 @@ class EchoGate:
 
     def person(self, heard_db: float, played_db: float) -> bool:
         """Whether this frame holds more than the echo of the player's output."""
+        return self.above_echo_db(heard_db, played_db) > self._margin
+
+    def above_echo_db(self, heard_db: float, played_db: float) -> float:
+        """How far this frame is above the echo expected of the output (infinite while nothing plays).
+        Call once per frame: it learns from the frame."""
         if played_db < self.SILENT_OUTPUT_DB:
-            return True
-        difference = heard_db - played_db
-        louder = difference > self.coupling_db + self._margin
+            return math.inf
+        above = heard_db - played_db - self.coupling_db
         if played_db >= self.LEARN_FROM_DB:
+            louder = above > self._margin
             self._recent_person.append(louder)
             if not louder or 2 * sum(self._recent_person) > self._recent_person.maxlen:
-                self._learn(difference)
-        return louder
+                self._learn(heard_db - played_db)
+        return above
 
     def _learn(self, difference: float) -> None:
         self._differences.append(difference)
@@ -345,10 +352,12 @@ class CommandRecognizer:
         learn = not (maybe_command or dropout or self._player_echoing())
         talk = self._talk.follow(level, floor, learn)
         speech_at, going_at = self._thresholds(floor, talk)
-        loud = level > speech_at
+        above_echo = self._echo.above_echo_db(level - INT16_FULL_SCALE_DB, played_db)
+        person = above_echo > self.tuning.echo_margin_db
+        beyond_echo = above_echo > self.tuning.echo_going_db
+        loud = level > speech_at and beyond_echo
         self._frames += 1
-        self._recent.append(loud)
-        person = self._echo.person(level - INT16_FULL_SCALE_DB, played_db)
+        self._recent.append(loud and person)
         self._echo_delay.follow(level - INT16_FULL_SCALE_DB, self._played_now_db())
         # The echo rules count frames against the room's floor alone, so talk in the room (or the
         # player's late echo taken for it) never hides the player's words from them.
@@ -365,7 +374,7 @@ class CommandRecognizer:
         if utterance.decoding is not None:
             utterance.decoding.feed(frame)
         outcome = self._spot(utterance, frame)
-        if level > going_at:
+        if level > going_at and beyond_echo:
             utterance.quiet = 0
             if loud:
                 utterance.last_speech = self._frames
