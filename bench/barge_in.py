@@ -8,7 +8,7 @@ a person says one phrase in one of the development set's natural voices, `--loud
 (a person two metres from a laptop: about 10). Each phrase is said once. Prints, per phrase: taken
 as meant, taken as another command (the worst outcome), missed; and per voice.
 
-    python bench/barge_in.py [--trials 60] [--after 2.0] [--delay 0.1] [--louder 10]
+    python bench/barge_in.py [--trials 60] [--after 2.0] [--delay 0.1] [--louder 10] [--no-cancel]
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def _rms(samples: np.ndarray) -> float:
     return float(np.sqrt(np.mean(samples * samples)))
 
 
-def trial(engine, tuning, output, times, line: int, phrase: str, voice, after: float, delay: float, louder: float):
+def trial(engine, tuning, output, times, line: int, phrase: str, voice, after: float, delay: float, louder: float,
+          cancel: bool):  # fmt: skip
     """What one phrase said over the player comes to: (verdict, what was taken)."""
     session_start = times[line][0]
     said_at = session_start + after
@@ -56,7 +57,7 @@ def trial(engine, tuning, output, times, line: int, phrase: str, voice, after: f
     meant = match_phrase(phrase, "en")
     taken = [
         outcome
-        for outcome in hear_over_playback(engine, tuning, output, times, delay, person, span)
+        for outcome in hear_over_playback(engine, tuning, output, times, delay, person, span, cancel)
         if outcome.accepted and outcome.command is not None and said_at - 0.3 <= outcome.at <= said_end + DECIDE_WITHIN
     ]
     if not taken:
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.1, help="how late the echo comes back (default 0.1 s)")
     parser.add_argument("--louder", type=float, default=10.0, help="the person above the echo, dB (default 10)")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--no-cancel", action="store_true", help="without the echo canceller")
     arguments = parser.parse_args()
     output, times = cached_playback("heel-spur", NATURAL[0])
     choice = choose_engine("en", None, None)
@@ -87,8 +89,9 @@ def main() -> None:
         phrases = BARGE_IN_PHRASES + WAITING_PHRASES
         phrase, voice, line = phrases[n % len(phrases)], voices[n % len(voices)], pick.choice(speaking_lines)
         verdict, command = trial(
-            engine, tuning, output, times, line, phrase, voice, arguments.after, arguments.delay, arguments.louder
-        )
+            engine, tuning, output, times, line, phrase, voice, arguments.after, arguments.delay, arguments.louder,
+            not arguments.no_cancel,
+        )  # fmt: skip
         if phrase in WAITING_PHRASES and verdict == "missed":
             verdict = "waited"  # right: it is said again once the player has finished
         print(f"  {phrase!r:10} {voice.name:18} line {line:3}: {verdict}{'' if command is None else ' as ' + str(command)}",
@@ -96,7 +99,7 @@ def main() -> None:
         results.setdefault(phrase, Counter())[verdict] += 1
         by_voice.setdefault(voice.name, Counter())[verdict] += 1
     print(f"said {arguments.after:.1f} s into a session, {arguments.louder:.0f} dB above the echo, "
-          f"echo {arguments.delay:.1f} s late")  # fmt: skip
+          f"echo {arguments.delay:.1f} s late, {'without' if arguments.no_cancel else 'with'} echo cancellation")  # fmt: skip
     for phrase, counts in results.items():
         print(f"{phrase!r:10} " + ", ".join(f"{verdict} {count}" for verdict, count in sorted(counts.items())))
     barge = sum((results[p] for p in BARGE_IN_PHRASES if p in results), Counter())

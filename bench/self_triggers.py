@@ -25,12 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.dataset import OUT, write_wav
 from bench.voices import NATURAL, Voice, espeak
 from voiceguide.adapters.backends import choose_engine, load_engine, tuning_for
+from voiceguide.adapters.echo_canceller import SpeexEchoCanceller
 from voiceguide.adapters.webrtc_noise import WebrtcNoiseSuppression
 from voiceguide.hear import chunks, read_wav
 from voiceguide.library import locate
 from voiceguide.own_voice import OwnVoice
 from voiceguide.preview import preview
-from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
+from voiceguide.recognition import FRAME_SAMPLES, SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
 from voiceguide.routine import load_routine
 
 LEAK_GAIN = 0.3  # a laptop hearing its own speakers, about -10 dB (tests/e2e/harness.py)
@@ -90,10 +91,12 @@ def hear_over_playback(
     delay: float,
     person: np.ndarray | None = None,
     span: tuple[float, float] | None = None,
+    cancel: bool = True,
 ) -> list[Outcome]:
     """Every outcome of a fresh recognizer hearing the playback leak back `delay` seconds late over the
     room's sound, plus `person` (samples at the microphone, as long as `output`) if someone speaks too;
-    within `span` (start, end seconds) of the playback only, if given (a session begun there)."""
+    within `span` (start, end seconds) of the playback only, if given (a session begun there); with the
+    player's echo canceller unless `cancel` is False."""
     start, end = span or (0.0, len(output) / SAMPLE_RATE)
     first, last = int(start * SAMPLE_RATE), min(int(end * SAMPLE_RATE), len(output))
     own_voice = OwnVoice(keep_blocks=4096)
@@ -108,7 +111,9 @@ def hear_over_playback(
     if person is not None:
         microphone += person[first:last]
     pcm = np.clip(np.round(microphone), -32768, 32767).astype(np.int16).tobytes()
-    recognizer = CommandRecognizer(engine, own_voice, tuning, WebrtcNoiseSuppression())
+    recognizer = CommandRecognizer(
+        engine, own_voice, tuning, WebrtcNoiseSuppression(), SpeexEchoCanceller(FRAME_SAMPLES) if cancel else None
+    )
     blocks = iter(range(first, last, BLOCK))
     next_block = next(blocks, None)
     outcomes = []
@@ -123,9 +128,7 @@ def hear_over_playback(
                 own_voice.started(next_event[1], next_event[0])
             next_event = next(upcoming, None)
         while next_block is not None and next_block / SAMPLE_RATE <= now:  # played before it is heard
-            block = output[next_block : next_block + BLOCK] / 32768
-            if np.any(block):
-                own_voice.played(next_block / SAMPLE_RATE, float(np.mean(block * block)))
+            own_voice.played(next_block / SAMPLE_RATE, output[next_block : next_block + BLOCK] / 32768, SAMPLE_RATE)
             next_block = next(blocks, None)
         outcomes.extend(recognizer.feed(chunk, now))
     return outcomes + recognizer.flush()  # which also frees the engine for the next recognizer

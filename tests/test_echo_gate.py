@@ -116,7 +116,7 @@ def test_an_echo_a_second_late_is_known_for_the_player_s_once_its_delay_is_learn
         line_sound = rng.normal(0.0, 1.0, len(syllables)) * syllables
         for block in range(16):
             piece = line_sound[block * 500 : (block + 1) * 500] / 32768.0
-            own_voice.played(start + block * 500 / SAMPLE_RATE, float(np.mean(piece * piece)))
+            own_voice.played(start + block * 500 / SAMPLE_RATE, piece, SAMPLE_RATE)
         first = int((start + 1.0) * SAMPLE_RATE)
         room[first : first + len(line_sound)] += 0.3 * line_sound  # -10 dB
     pcm = np.clip(room, -32768, 32767).astype(np.int16).tobytes()

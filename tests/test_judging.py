@@ -16,10 +16,9 @@ from tests.fakes import ScriptedEngine, SilencingFrontEnd
 from voiceguide.commands import Command
 from voiceguide.decoding import SAMPLE_RATE, Hypothesis, Tuning
 from voiceguide.hear import recognize
-from voiceguide.own_voice import OwnVoice
 from voiceguide.judging import Heard, Judge, Rejection
+from voiceguide.own_voice import OwnVoice
 from voiceguide.recognition import CommandRecognizer, Outcome
-
 
 LEVELS = {"quiet": 26.0, "talk": 750.0, "loud": 3000.0}
 
@@ -127,7 +126,7 @@ def test_only_the_barge_in_commands_count_while_the_player_speaks() -> None:
         own_voice = OwnVoice()
         own_voice.started("Hold the stretch for thirty seconds.", 0.0)
         for block in range(40):
-            own_voice.played(block * 0.1, 1e-8)
+            own_voice.played(block * 0.1, np.full(1600, 1e-4), SAMPLE_RATE)  # 0.1 s at -80 dBFS
         recognizer = CommandRecognizer(ScriptedEngine(reading), own_voice)
         pcm = sound(("quiet", 0.8), ("loud", 0.5), ("quiet", 1.0))
         outcomes = recognizer.feed(pcm, len(pcm) / 2 / SAMPLE_RATE) + recognizer.flush()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+import pytest
+
 from voiceguide.own_voice import OwnVoice
 
 
@@ -46,7 +49,30 @@ def test_the_loudest_output_block_in_a_window_is_what_may_echo() -> None:
     own = OwnVoice(keep_blocks=4)
     assert own.loudest_played(0.0, 10.0) == 0.0  # nothing played: nothing can echo
     for at, power in ((1.0, 0.5), (1.012, 0.01), (1.024, 0.2), (1.036, 0.0), (1.048, 0.1)):
-        own.played(at, power)
-    assert own.loudest_played(1.01, 1.05) == 0.2
+        own.played(at, np.full(192, np.sqrt(power)), 16_000)  # 12 ms blocks
+    assert own.loudest_played(1.01, 1.05) == pytest.approx(0.2)
     assert own.loudest_played(1.03, 1.04) == 0.0
-    assert own.loudest_played(0.0, 2.0) == 0.2  # the oldest block (0.5) was let go: only four are kept
+    assert own.loudest_played(0.0, 2.0) == pytest.approx(0.2)  # the oldest block (0.5) was let go: only four are kept
+
+
+def test_the_output_is_one_stream_at_the_rate_asked_for_though_each_block_is_dated_with_jitter() -> None:
+    rate, block = 22_050, 265  # piper's rate, 12 ms blocks
+    sound = np.sin(2 * np.pi * 220.0 * np.arange(40 * block) / rate)
+    own = OwnVoice()
+    jitter = np.random.default_rng(3).uniform(-0.004, 0.004, 40)
+    for index in range(40):
+        own.played(1.0 + index * block / rate + jitter[index], sound[index * block : (index + 1) * block], rate)
+    start = 1.0 + jitter[0]
+    heard = own.output(start + 0.1, 4800, 16_000)
+    expected = np.sin(2 * np.pi * 220.0 * (0.1 + np.arange(4800) / 16_000))
+    assert np.max(np.abs(heard - expected)) < 0.01
+    assert not np.any(own.output(start - 0.5, 160, 16_000))  # before it played: silence
+    assert not np.any(own.output(start + 40 * block / rate + 0.01, 160, 16_000))  # after it: silence
+
+
+def test_a_block_dated_well_away_from_the_last_ones_end_starts_anew() -> None:
+    own = OwnVoice()
+    own.played(1.0, np.ones(160), 16_000)
+    own.played(1.5, np.ones(160), 16_000)  # the stream ran dry in between
+    assert not np.any(own.output(1.02, 160, 16_000))
+    assert np.all(own.output(1.5, 160, 16_000) == 1.0)

@@ -173,8 +173,7 @@ def feed_with_own_voice(sphinx, pcm: bytes, own_voice: OwnVoice, played: np.ndar
     for chunk in chunks(pcm):
         position += len(chunk) // 2
         while played is not None and reported < min(position, len(played)):
-            block = played[reported : reported + OUTPUT_BLOCK] / 32768.0
-            own_voice.played(reported / SAMPLE_RATE, float(np.mean(block * block)))
+            own_voice.played(reported / SAMPLE_RATE, played[reported : reported + OUTPUT_BLOCK] / 32768.0, SAMPLE_RATE)
             reported += OUTPUT_BLOCK
         outcomes += recognizer.feed(chunk, position / SAMPLE_RATE)
     return outcomes + recognizer.flush()

@@ -69,6 +69,16 @@ class FrontEnd(Protocol):
         ...
 
 
+class EchoCanceller(Protocol):
+    """Subtracts the player's own output from what the microphone heard; keeps its own state (an echo
+    path learnt over the frames it was given, in order)."""
+
+    def process(self, heard: bytes, played: bytes) -> bytes:
+        """One frame of 16 kHz mono int16 audio with the echo of `played` (the output as it was audible
+        over the same moment, same length and format) taken out."""
+        ...
+
+
 @dataclass(frozen=True)
 class Tuning:
     """The numbers behind the decisions, measured with bench/recognition.py."""
@@ -100,6 +110,10 @@ class Tuning:
     echo_margin_db: float = 6.0  # a frame this far above the expected echo has a person in it
     echo_going_db: float = 0.0  # an utterance over the player's voice goes on while frames are this far above its echo
     person_frames: int = 3  # such frames a command needs (a command word is ten or more frames)
+    # The decoders hear the echo canceller's output once it takes this much (dB) out of the echo alone:
+    # not yet learnt, or the echo later than it reaches, it passes the player's voice on altered
+    # (bench/self_triggers.py, echo 1 and 2 s late: "it hurts" taken once each before this rule).
+    echo_removed_db: float = 3.0
     # The front end cleans the audio only while the room's own sound is above this (dBFS): in a quiet
     # room it costs accuracy, in fan or traffic noise it gains much (bench: quiet rooms measure -65 to
     # -48 dBFS, pink noise at 20 dB below speech -53 to -33). None: never.

@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from voiceguide.commands import GRAMMAR_FILLERS, PHRASES, Command, base_language, match_number, match_phrase, normalize
+from voiceguide.commands import (
+    GRAMMAR_FILLERS,
+    PHRASES,
+    Command,
+    base_language,
+    match_number,
+    match_phrase,
+    normalize,
+)
 from voiceguide.decoding import BARGE_IN, Hypothesis, Tuning
 from voiceguide.own_voice import OwnVoice
 

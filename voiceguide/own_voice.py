@@ -2,17 +2,26 @@
 
 The speaker writes here from its playback threads; the listener reads from its recognition thread.
 Times are on the same monotonic clock as the rest of the player. Two memories: the words of each
-utterance (a command word the player said is not a command), and the power of every block of sound
-sent to the speaker (what a microphone near the speaker will hear again, see recognition.EchoGate).
+utterance (a command word the player said is not a command), and every block of sound sent to the
+speaker, with its power (what a microphone near the speaker will hear again, see recognition.EchoGate)
+and its samples (what an echo canceller subtracts).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from voiceguide.commands import normalize
+
+# A block dated this close to where the one before it ended follows it without a gap: the output stream
+# is continuous, and its blocks' datings jitter by a few milliseconds, which an echo canceller cannot
+# follow. Further apart, the stream restarted or ran dry.
+CONTIGUOUS_WITHIN = 0.02
 
 
 @dataclass
@@ -29,13 +38,36 @@ class OwnVoice:
         self._lock = threading.Lock()
         self._spoken: deque[_Spoken] = deque(maxlen=keep)
         self._played: deque[tuple[float, float]] = deque(maxlen=keep_blocks)
+        self._blocks: deque[tuple[float, int, np.ndarray]] = deque(maxlen=keep_blocks)
+        self._next_at: float | None = None  # where the last block ended
 
-    def played(self, at: float, power: float) -> None:
-        """A block of output (mean square of its samples, full scale 1.0) became audible at `at`.
+    def played(self, at: float, samples: np.ndarray, rate: int) -> None:
+        """A block of output (float samples at `rate`, full scale 1.0, kept as given) became audible at `at`.
 
-        Called from the audio callback: a deque append, atomic under the GIL, so no lock is taken.
+        Called from the audio callback: deque appends, atomic under the GIL, so no lock is taken.
         """
-        self._played.append((at, power))
+        if self._next_at is not None and abs(at - self._next_at) < CONTIGUOUS_WITHIN:
+            at = self._next_at
+        self._next_at = at + len(samples) / rate
+        self._played.append((at, float(np.dot(samples, samples)) / max(len(samples), 1)))
+        self._blocks.append((at, rate, samples))
+
+    def output(self, start: float, count: int, rate: int) -> np.ndarray:
+        """`count` samples at `rate` of the output audible from `start` (silence where nothing played)."""
+        times = start + np.arange(count) / rate
+        end = times[-1] if count else start
+        blocks = []
+        for at, block_rate, samples in reversed(self._blocks.copy()):  # copy() is atomic; iteration is not
+            if at + len(samples) / block_rate < start:
+                break
+            if at <= end:
+                blocks.append((at, block_rate, samples))
+        result = np.zeros(count)
+        for at, block_rate, samples in _runs(reversed(blocks)):
+            positions = (times - at) * block_rate
+            inside = (positions >= 0) & (positions <= len(samples) - 1)
+            result[inside] = np.interp(positions[inside], np.arange(len(samples)), samples)
+        return result
 
     def loudest_played(self, start: float, end: float) -> float:
         """The highest block power audible between `start` and `end` (0.0 when nothing was played)."""
@@ -74,3 +106,17 @@ class OwnVoice:
             return any(
                 spoken.started <= end and (spoken.ended is None or spoken.ended >= start) for spoken in self._spoken
             )
+
+
+def _runs(blocks: Iterable[tuple[float, int, np.ndarray]]) -> list[tuple[float, int, np.ndarray]]:
+    """Blocks (in time order) joined where each starts as the one before it ends, so that resampling
+    interpolates across their joins."""
+    runs: list[tuple[float, int, list[np.ndarray]]] = []
+    run_end = None
+    for at, rate, samples in blocks:
+        if runs and runs[-1][1] == rate and run_end is not None and abs(run_end - at) < 1e-6:
+            runs[-1][2].append(samples)
+        else:
+            runs.append((at, rate, [samples]))
+        run_end = at + len(samples) / rate
+    return [(at, rate, np.concatenate(pieces)) for at, rate, pieces in runs]

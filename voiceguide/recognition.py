@@ -31,13 +31,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from voiceguide.commands import Command
-from voiceguide.decoding import SAMPLE_RATE, Decoding, Engine, FrontEnd, Mode, Tuning
+from voiceguide.decoding import SAMPLE_RATE, Decoding, EchoCanceller, Engine, FrontEnd, Mode, Tuning
 from voiceguide.judging import Heard, Judge, Rejection, Verdict
-from voiceguide.own_voice import OwnVoice
+from voiceguide.own_voice import CONTIGUOUS_WITHIN, OwnVoice
 
 FRAME_SAMPLES = 480  # 30 ms: the detector's step
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
-INT16_FULL_SCALE_DB = 20.0 * math.log10(32768.0)
+ECHO_FRAMES_TO_JUDGE = 30  # frames of the echo alone over which the canceller is judged (about a second)
+INT16_FULL_SCALE = 32768.0
+INT16_FULL_SCALE_DB = 20.0 * math.log10(INT16_FULL_SCALE)
 # A sound server under load fills microphone data that came late with exact zeros (seen on PipeWire, many
 # times a minute). Taken for a quiet room they set the floor far under it, and every sound after was one
 # endless utterance: minutes deaf to commands. A run this long of zeros is a gap, not a room (at a room's
@@ -210,6 +212,12 @@ def _level(frame: bytes) -> float:
     return 10.0 * math.log10(float(np.mean(samples * samples)) + 1.0)
 
 
+def _power(frame: bytes) -> float:
+    """A frame's mean square, full scale 1.0."""
+    samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32) / INT16_FULL_SCALE
+    return float(np.mean(samples * samples))
+
+
 def _db(power: float) -> float:
     """A mean square (full scale 1.0) in dBFS."""
     return 10.0 * math.log10(power + 1e-12)
@@ -278,8 +286,13 @@ class CommandRecognizer:
         own_voice: OwnVoice | None = None,
         tuning: Tuning | None = None,
         front_end: FrontEnd | None = None,
+        canceller: EchoCanceller | None = None,
     ) -> None:
         self.engine = engine
+        self._canceller = canceller
+        self._output_at: float | None = None  # where the output given to the canceller last ended
+        # Mean squares before and after the canceller, over recent frames of the player's echo alone.
+        self._echo_taken_out: deque[tuple[float, float]] = deque(maxlen=ECHO_FRAMES_TO_JUDGE)
         self._front_end = front_end
         self._room = Floor()  # the room's own sound, before any cleaning
         self._suppressing = False
@@ -364,6 +377,7 @@ class CommandRecognizer:
         self._voiced.append(person if level > floor + self.tuning.on_db else None)
         if loud and person:
             self._last_person_frame = self._frames
+        frame = self._cancelled(frame, echo_only=played_db >= EchoGate.LEARN_FROM_DB and not person)
         utterance = self._utterance
         if utterance is None:
             self._preroll.append(frame)
@@ -387,6 +401,33 @@ class CommandRecognizer:
         if utterance.quiet * FRAME_SECONDS >= self.tuning.hangover:
             return self._end_utterance() or outcome
         return outcome
+
+    def _cancelled(self, frame: bytes, echo_only: bool) -> bytes:
+        """The frame just taken as the decoders should hear it: with the player's echo taken out while the
+        player may be echoing in it, once the canceller is seen to take it out (`echo_only`: a frame of
+        loud output and no person, which shows that). Until then, and when the echo comes back later than
+        the canceller reaches, the frame as heard. The levels that find and judge utterances stay those
+        of the frame as heard, so every echo rule sees what the microphone did."""
+        if self._canceller is None or not self._player_echoing():
+            self._output_at = None
+            return frame
+        start = self._own_time(self._frames - 1)
+        if self._output_at is not None and abs(self._output_at - start) < CONTIGUOUS_WITHIN:
+            start = self._output_at  # the output as one stream, not jittering with each chunk's dating
+        self._output_at = start + FRAME_SECONDS
+        played = self.own_voice.output(start, FRAME_SAMPLES, SAMPLE_RATE)
+        pcm = np.clip(np.round(played * INT16_FULL_SCALE), -32768, 32767).astype(np.int16).tobytes()
+        cancelled = self._canceller.process(frame, pcm)
+        if echo_only:
+            self._echo_taken_out.append((_power(frame), _power(cancelled)))
+        return cancelled if self._canceller_removes_echo() else frame
+
+    def _canceller_removes_echo(self) -> bool:
+        if len(self._echo_taken_out) < ECHO_FRAMES_TO_JUDGE:
+            return False
+        before = sum(heard for heard, _ in self._echo_taken_out)
+        after = sum(left for _, left in self._echo_taken_out)
+        return _db(before) - _db(after) >= self.tuning.echo_removed_db
 
     def _thresholds(self, floor: float, talk: float | None) -> tuple[float, float]:
         """The levels above which a frame is speech, and above which it keeps an utterance going."""

@@ -141,8 +141,8 @@ class AudioOutput:
 
     `on_event` gets ClipStarted/ClipEnded in order; `on_failure` gets one sentence, once, when the
     device stops working; the stream is stopped by then, so nothing more can come out of it, and
-    nothing else is reported. `on_block`, called on the audio
-    thread, gets the time each block is heard and its power (mean square): what may echo back.
+    nothing else is reported. `on_block`, called on the audio thread, gets the time each block is heard,
+    its samples (mono) and their rate: what may echo back.
     """
 
     def __init__(
@@ -153,7 +153,7 @@ class AudioOutput:
         device: int | str | None = None,
         preferred_rate: int = 22050,
         block_seconds: float = 0.012,
-        on_block: Callable[[float, float], None] | None = None,
+        on_block: Callable[[float, np.ndarray, int], None] | None = None,
     ) -> None:
         sd = _import_sounddevice()
         self._portaudio_error: type[Exception] = sd.PortAudioError
@@ -283,7 +283,7 @@ class AudioOutput:
         np.clip(mix, -1.0, 1.0, out=mix)
         out[:] = mix[:, None]
         if self._on_block is not None:
-            self._on_block(heard_at, float(np.dot(mix, mix)) / max(frames, 1))
+            self._on_block(heard_at, mix.copy(), self.rate)  # mix is reused for the next block
 
     def _apply(self, command: str, argument: Any, heard_at: float) -> None:
         if command == "voice":

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from voiceguide.adapters.alsa_messages import quiet_alsa
 from voiceguide.adapters.audio_out import STUCK_SECONDS
 from voiceguide.adapters.backends import EngineChoice, NoListenerError, choose_engine, load_engine, tuning_for
+from voiceguide.adapters.echo_canceller import SpeexEchoCanceller
 from voiceguide.adapters.webrtc_noise import WebrtcNoiseSuppression
 from voiceguide.messages import (
     DeviceChange,
@@ -33,7 +34,15 @@ from voiceguide.messages import (
 )
 from voiceguide.own_voice import OwnVoice
 from voiceguide.ports import Clock
-from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Rejection, Tuning
+from voiceguide.recognition import (
+    FRAME_SAMPLES,
+    SAMPLE_RATE,
+    CommandRecognizer,
+    Engine,
+    Outcome,
+    Rejection,
+    Tuning,
+)
 
 BLOCK_SECONDS = 0.1
 
@@ -180,7 +189,9 @@ class MicrophoneListener:
             if announced_lost:
                 self._notice(DeviceChange.MICROPHONE_BACK)
                 announced_lost = False
-            recognizer = CommandRecognizer(self.engine, self._own_voice, self._tuning, WebrtcNoiseSuppression())
+            recognizer = CommandRecognizer(
+                self.engine, self._own_voice, self._tuning, WebrtcNoiseSuppression(), SpeexEchoCanceller(FRAME_SAMPLES)
+            )
             if not listening_said:
                 self._report(Listening(self.choice.engine, self._clock.now()))
                 listening_said = True

@@ -1,0 +1,68 @@
+"""The player's echo taken out of what the decoders hear: speexdsp's canceller, and how the recognizer feeds it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.fakes import ScriptedEngine
+from tests.test_recognition import clip, player_track, speak, told
+from voiceguide.adapters.echo_canceller import SpeexEchoCanceller
+from voiceguide.own_voice import OwnVoice
+from voiceguide.recognition import FRAME_SAMPLES, SAMPLE_RATE, CommandRecognizer
+
+OUTPUT_BLOCK = 192  # 12 ms, the output stream's block
+
+
+def _db(samples: np.ndarray) -> float:
+    return 10 * np.log10(np.mean(samples.astype(np.float64) ** 2) + 1e-9)
+
+
+def test_a_laptops_echo_of_the_player_is_taken_out_once_the_canceller_has_learnt_it() -> None:
+    output = speak("Lift both heels slowly, hold them up for a moment, and lower them again. Now the other foot.")
+    own_voice = OwnVoice(keep_blocks=4096)
+    for at in range(0, len(output), OUTPUT_BLOCK):
+        own_voice.played(at / SAMPLE_RATE, output[at : at + OUTPUT_BLOCK] / 32768, SAMPLE_RATE)
+    delay = int(0.08 * SAMPLE_RATE)  # the sound server and the air between speaker and microphone
+    microphone = np.random.default_rng(2).normal(0.0, 26.0, len(output) + delay)
+    microphone[delay:] += 0.3 * output  # a laptop: about -10 dB
+    heard = np.clip(np.round(microphone), -32768, 32767).astype(np.int16)
+    canceller = SpeexEchoCanceller(FRAME_SAMPLES)
+    cancelled = []
+    for start in range(0, len(output) - FRAME_SAMPLES, FRAME_SAMPLES):
+        played = own_voice.output(start / SAMPLE_RATE, FRAME_SAMPLES, SAMPLE_RATE)
+        pcm = np.clip(np.round(played * 32768), -32768, 32767).astype(np.int16).tobytes()
+        cancelled.append(np.frombuffer(canceller.process(heard[start : start + FRAME_SAMPLES].tobytes(), pcm), np.int16))
+    learnt = len(cancelled) // 2  # the second half: the echo path is learnt by then
+    after = np.concatenate(cancelled[learnt:])
+    before = heard[learnt * FRAME_SAMPLES : learnt * FRAME_SAMPLES + len(after)]
+    assert _db(after) < _db(before) - 15.0
+
+
+class RecordingCanceller:
+    """Takes nothing out; keeps what it was given, to show how the recognizer lines the output up."""
+
+    def __init__(self) -> None:
+        self.heard: list[np.ndarray] = []
+        self.played: list[np.ndarray] = []
+
+    def process(self, heard: bytes, played: bytes) -> bytes:
+        self.heard.append(np.frombuffer(heard, dtype=np.int16))
+        self.played.append(np.frombuffer(played, dtype=np.int16))
+        return heard
+
+
+def test_the_canceller_gets_the_output_of_each_moment_while_the_player_may_echo_and_nothing_else() -> None:
+    played, track, said = player_track(echo=0.3)  # the echo comes back at once
+    own_voice = told(said)
+    for at in range(0, len(played), OUTPUT_BLOCK):
+        own_voice.played(at / SAMPLE_RATE, played[at : at + OUTPUT_BLOCK] / 32768, SAMPLE_RATE)
+    canceller = RecordingCanceller()
+    recognizer = CommandRecognizer(ScriptedEngine(), own_voice, canceller=canceller)
+    for start in range(0, len(track), 1600):  # the microphone's 0.1 s chunks
+        piece = clip(track[start : start + 1600], seed=start)
+        recognizer.feed(piece, (start + len(piece) // 2) / SAMPLE_RATE)
+    given = np.concatenate(canceller.played).astype(np.float64)
+    heard = np.concatenate(canceller.heard).astype(np.float64)
+    assert len(canceller.played) < len(track) // FRAME_SAMPLES  # the silence before the lines is not its
+    assert np.sum(np.abs(given)) > 0.99 * np.sum(np.abs(played))  # every moment of the lines, once
+    assert np.corrcoef(given, heard)[0, 1] > 0.95  # each lined up with the frame it echoes in

@@ -1,0 +1,33 @@
+"""Acoustic echo cancellation with speexdsp's adaptive filter (the pyaec package), for the recognizer.
+
+A laptop's microphone hears the player's own voice about 10 dB below what it plays; a person's "pause"
+said over it is then spotted about half the time (bench/barge_in.py). The recognizer knows exactly what
+was played, so the filter learns the path from speaker to microphone and subtracts its echo. Only the
+linear canceller is used: speex's residual-echo and noise suppression distort the person's words more
+than they help the decoders (their spectral gains cost barge-in phrases on the bench).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from voiceguide.decoding import SAMPLE_RATE
+
+# The echo path it can learn: the learnt delay (recognition.EchoDelay) aligns the output with the
+# microphone to within a frame, a loaded server's jitter and a room's reverberation fit inside.
+TAIL_SECONDS = 0.3
+
+
+class SpeexEchoCanceller:
+    def __init__(self, frame_samples: int, tail_seconds: float = TAIL_SECONDS) -> None:
+        from pyaec import Aec
+
+        self._frame_samples = frame_samples
+        self._aec = Aec(frame_samples, round(tail_seconds * SAMPLE_RATE), SAMPLE_RATE, False)
+
+    def process(self, heard: bytes, played: bytes) -> bytes:
+        microphone = np.frombuffer(heard, dtype=np.int16)
+        output = np.frombuffer(played, dtype=np.int16)
+        if len(microphone) != self._frame_samples or len(output) != self._frame_samples:
+            raise ValueError(f"echo cancellation takes frames of {self._frame_samples} samples")
+        return np.asarray(self._aec.cancel_echo(microphone.tolist(), output.tolist()), dtype=np.int16).tobytes()
