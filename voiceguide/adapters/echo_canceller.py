@@ -3,8 +3,9 @@
 A laptop's microphone hears the player's own voice about 10 dB below what it plays; a person's "pause"
 said over it is then spotted about half the time (bench/barge_in.py). The recognizer knows exactly what
 was played, so the filter learns the path from speaker to microphone and subtracts its echo. Only the
-linear canceller is used: speex's residual-echo and noise suppression distort the person's words more
-than they help the decoders (their spectral gains cost barge-in phrases on the bench).
+linear canceller is used. speex's preprocessor (residual echo and noise suppression) stopped the process
+with a floating-point error at this frame size, and suppressing the echo by spectral gains instead cost
+barge-in phrases on the bench (38% taken against 52% without): the decoders want the words undistorted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ TAIL_SECONDS = 0.3
 
 
 class SpeexEchoCanceller:
+    """One canceller per microphone stream: its filter is the echo path it has learnt so far."""
+
     def __init__(self, frame_samples: int, tail_seconds: float = TAIL_SECONDS) -> None:
         from pyaec import Aec
 
