@@ -29,8 +29,8 @@ from voiceguide.adapters.backends import choose_engine, load_engine, tuning_for
 from voiceguide.commands import match_phrase
 from voiceguide.recognition import SAMPLE_RATE
 
-# What a person says to stop the player mid-sentence (barge-in), and two commands that must not be taken
-# while it speaks (they wait for it to finish).
+# What a person says to stop the player mid-sentence (barge-in), and two commands that wait for it to
+# finish unless its echo was taken out and they are heard clearly; never taken as another command.
 BARGE_IN_PHRASES = ("pause", "stop", "it hurts", "wait")
 WAITING_PHRASES = ("next", "repeat")
 DECIDE_WITHIN = 3.0  # seconds after the phrase ends (tests/e2e/harness.py)
@@ -107,7 +107,8 @@ def main() -> None:
     print(f"barge-in phrases taken as meant: {barge['taken']}/{total} ({100 * barge['taken'] / max(total, 1):.0f}%),"
           f" as another command: {barge['other']}")  # fmt: skip
     waiting = sum((results[p] for p in WAITING_PHRASES if p in results), Counter())
-    print(f"other commands over the player taken as a barge-in: {waiting['other']}/{sum(waiting.values())}")
+    print(f"other commands over the player taken as a barge-in: {waiting['other']}/{sum(waiting.values())},"
+          f" taken as said: {waiting['taken']}")  # fmt: skip
     for name, counts in by_voice.items():
         print(f"  {name:18} " + ", ".join(f"{verdict} {count}" for verdict, count in sorted(counts.items())))
 

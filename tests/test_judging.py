@@ -73,6 +73,17 @@ def test_the_player_s_own_words_and_its_speaking_time_are_the_judge_s_too() -> N
     assert judge.reading(said("pause"), ALONE, spotted=True).rejected is None
 
 
+def test_over_the_player_a_command_heard_clearly_with_its_echo_taken_out_is_taken() -> None:
+    own_voice = OwnVoice()
+    own_voice.started("Heel spur exercises. Say next to skip this introduction.", 0.2)
+    judge = Judge("en", Tuning(), own_voice)
+    cancelled = replace(ALONE, echo_cancelled=True)
+    assert judge.finished(said("next"), cancelled).rejected is None
+    mostly_echo = replace(cancelled, person_frames=6, voiced_frames=15)
+    assert judge.finished(said("next"), mostly_echo).rejected is Rejection.PLAYER_SAID_IT
+    assert judge.finished(said("repeat"), mostly_echo).rejected is Rejection.PLAYER_SPEAKING
+
+
 def judged(engine: ScriptedEngine, *parts: tuple[str, float]) -> list[Outcome]:
     return recognize(engine, sound(("quiet", 0.8), *parts, ("quiet", 1.0)))
 

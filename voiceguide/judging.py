@@ -54,6 +54,7 @@ class Heard:
     over_talk: bool = False  # it began while talk in the room went on
     person_frames: int = 0  # loud frames louder than the player's echo explains
     voiced_frames: int = 0  # loud frames
+    echo_cancelled: bool = False  # the decoders heard it with the player's echo taken out
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,12 @@ class Judge:
         mostly_echo = 2 * heard.person_frames < heard.voiced_frames
         if mostly_echo and self.own_voice.said_any(set(words), heard.start, heard.end, self.tuning.echo_tail):
             return verdict(Rejection.PLAYER_SAID_IT)
+        # Over the player's voice only what stops it counts, unless its echo was taken out and the words are
+        # mostly a person's: then the grammar reads them as well as in a quiet moment ("next" over the
+        # introduction, which says to say it).
         player_audible = self.own_voice.speaking(heard.start, heard.end)
-        if player_audible and not spotted and command not in BARGE_IN:
+        heard_clearly = heard.echo_cancelled and not mostly_echo
+        if player_audible and not spotted and command not in BARGE_IN and not heard_clearly:
             return verdict(Rejection.PLAYER_SPEAKING)
         return verdict(None)
 

@@ -533,6 +533,7 @@ class CommandRecognizer:
             over_talk=utterance.over_talk,
             person_frames=person,
             voiced_frames=voiced,
+            echo_cancelled=self._canceller is not None and self._canceller_removes_echo(),
         )
 
     def _person_frames(self, utterance: _Utterance) -> tuple[int, int]:
