@@ -82,6 +82,8 @@ def test_over_the_player_a_command_heard_clearly_with_its_echo_taken_out_is_take
     mostly_echo = replace(cancelled, person_frames=6, voiced_frames=15)
     assert judge.finished(said("next"), mostly_echo).rejected is Rejection.PLAYER_SAID_IT
     assert judge.finished(said("repeat"), mostly_echo).rejected is Rejection.PLAYER_SPEAKING
+    assert judge.finished(said("okay i'm done please", 0.95), cancelled).rejected is Rejection.PLAYER_SPEAKING
+    assert judge.finished(said("next", 0.8), cancelled).rejected is Rejection.PLAYER_SPEAKING
 
 
 def judged(engine: ScriptedEngine, *parts: tuple[str, float]) -> list[Outcome]:

@@ -103,6 +103,7 @@ class Tuning:
     # read as "hold on now", its "now" 0.8 s long (bench: 99% of fillers in commands are shorter).
     longest_filler: float = 0.7
     spot_threshold: float = 0.5
+    over_player_threshold: float = 0.9  # least confidence for a command that is not a barge-in over the player
     spot_window: float = 0.1  # a spotted phrase counts only if the player was audible this shortly before it
     echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
     echo_lag: float = 0.25  # how much earlier than its learnt delay a block may be echoing

@@ -123,10 +123,16 @@ class Judge:
         if mostly_echo and self.own_voice.said_any(set(words), heard.start, heard.end, self.tuning.echo_tail):
             return verdict(Rejection.PLAYER_SAID_IT)
         # Over the player's voice only what stops it counts, unless its echo was taken out and the words are
-        # mostly a person's: then the grammar reads them as well as in a quiet moment ("next" over the
-        # introduction, which says to say it).
+        # mostly a person's, a bare command read with high confidence ("next" over the introduction, which
+        # says to say it). Filler words there let other speech in: "resume" over the pain advice was read
+        # as "okay I'm done please" in a person run.
         player_audible = self.own_voice.speaking(heard.start, heard.end)
-        heard_clearly = heard.echo_cancelled and not mostly_echo
+        heard_clearly = (
+            heard.echo_cancelled
+            and not mostly_echo
+            and not fillers
+            and confidence >= self.tuning.over_player_threshold
+        )
         if player_audible and not spotted and command not in BARGE_IN and not heard_clearly:
             return verdict(Rejection.PLAYER_SPEAKING)
         return verdict(None)
