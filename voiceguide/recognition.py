@@ -20,6 +20,8 @@ was (OwnVoice.played) and learns how loud that comes back through the microphone
 command needs enough frames louder than the echo explains, which only a person in the room makes.
 The echo alone never begins an utterance either, and an utterance over it ends when the person does:
 one begun by the echo ran on with it, and a command said inside it was judged too long, unheard.
+And since the recognizer knows every sample played, an echo canceller takes the player's voice out of
+what the decoders hear, once it is seen to work; the levels stay those of the microphone.
 """
 
 from __future__ import annotations
@@ -97,13 +99,9 @@ class EchoGate:
         self._percentile = percentile
         self.coupling_db = 0.0
 
-    def person(self, heard_db: float, played_db: float) -> bool:
-        """Whether this frame holds more than the echo of the player's output."""
-        return self.above_echo_db(heard_db, played_db) > self._margin
-
     def above_echo_db(self, heard_db: float, played_db: float) -> float:
-        """How far this frame is above the echo expected of the output (infinite while nothing plays).
-        Call once per frame: it learns from the frame."""
+        """How far this frame is above the echo expected of the output (infinite while nothing plays);
+        `margin_db` above it, a person is in it. Call once per frame: it learns from the frame."""
         if played_db < self.SILENT_OUTPUT_DB:
             return math.inf
         above = heard_db - played_db - self.coupling_db
