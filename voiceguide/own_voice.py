@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,6 +25,13 @@ from voiceguide.commands import normalize
 CONTIGUOUS_WITHIN = 0.02
 
 
+class _Block(NamedTuple):
+    at: float  # when it became audible
+    rate: int
+    samples: np.ndarray
+    power: float  # mean square, full scale 1.0
+
+
 @dataclass
 class _Spoken:
     words: frozenset[str]
@@ -32,52 +40,47 @@ class _Spoken:
 
 
 class OwnVoice:
-    """A short, thread-safe memory of the player's recent utterances and of the loudness of its output."""
+    """A short, thread-safe memory of the player's recent utterances and of its output."""
 
     def __init__(self, keep: int = 64, keep_blocks: int = 1024) -> None:
         self._lock = threading.Lock()
         self._spoken: deque[_Spoken] = deque(maxlen=keep)
-        self._played: deque[tuple[float, float]] = deque(maxlen=keep_blocks)
-        self._blocks: deque[tuple[float, int, np.ndarray]] = deque(maxlen=keep_blocks)
+        self._blocks: deque[_Block] = deque(maxlen=keep_blocks)
         self._next_at: float | None = None  # where the last block ended
 
     def played(self, at: float, samples: np.ndarray, rate: int) -> None:
         """A block of output (float samples at `rate`, full scale 1.0, kept as given) became audible at `at`.
 
-        Called from the audio callback: deque appends, atomic under the GIL, so no lock is taken.
+        Called from the audio callback: a deque append, atomic under the GIL, so no lock is taken.
         """
         if self._next_at is not None and abs(at - self._next_at) < CONTIGUOUS_WITHIN:
             at = self._next_at
         self._next_at = at + len(samples) / rate
-        self._played.append((at, float(np.dot(samples, samples)) / max(len(samples), 1)))
-        self._blocks.append((at, rate, samples))
+        self._blocks.append(_Block(at, rate, samples, float(np.dot(samples, samples)) / max(len(samples), 1)))
 
     def output(self, start: float, count: int, rate: int) -> np.ndarray:
         """`count` samples at `rate` of the output audible from `start` (silence where nothing played)."""
         times = start + np.arange(count) / rate
-        end = times[-1] if count else start
-        blocks = []
-        for at, block_rate, samples in reversed(self._blocks.copy()):  # copy() is atomic; iteration is not
-            if at + len(samples) / block_rate < start:
-                break
-            if at <= end:
-                blocks.append((at, block_rate, samples))
         result = np.zeros(count)
-        for at, block_rate, samples in _runs(reversed(blocks)):
+        for at, block_rate, samples in _runs(reversed(self._audible(start, times[-1] if count else start))):
             positions = (times - at) * block_rate
             inside = (positions >= 0) & (positions <= len(samples) - 1)
             result[inside] = np.interp(positions[inside], np.arange(len(samples)), samples)
         return result
 
     def loudest_played(self, start: float, end: float) -> float:
-        """The highest block power audible between `start` and `end` (0.0 when nothing was played)."""
-        loudest = 0.0
-        for at, power in reversed(self._played.copy()):  # copy() is atomic; iteration over it is not
-            if at < start:
+        """The highest power of the blocks that became audible between `start` and `end` (0.0: none)."""
+        return max((block.power for block in self._audible(start, end) if block.at >= start), default=0.0)
+
+    def _audible(self, start: float, end: float) -> list[_Block]:
+        """The blocks that began audible between `start` and `end`, or sounded into `start`, newest first."""
+        found = []
+        for block in reversed(self._blocks.copy()):  # copy() is atomic; iteration over it is not
+            if block.at + len(block.samples) / block.rate < start:
                 break
-            if at <= end:
-                loudest = max(loudest, power)
-        return loudest
+            if block.at <= end:
+                found.append(block)
+        return found
 
     def started(self, text: str, at: float) -> None:
         """An utterance became audible at `at`."""
@@ -108,12 +111,12 @@ class OwnVoice:
             )
 
 
-def _runs(blocks: Iterable[tuple[float, int, np.ndarray]]) -> list[tuple[float, int, np.ndarray]]:
+def _runs(blocks: Iterable[_Block]) -> list[tuple[float, int, np.ndarray]]:
     """Blocks (in time order) joined where each starts as the one before it ends, so that resampling
-    interpolates across their joins."""
+    interpolates across their joins: (start, rate, samples) of each run."""
     runs: list[tuple[float, int, list[np.ndarray]]] = []
     run_end = None
-    for at, rate, samples in blocks:
+    for at, rate, samples, _ in blocks:
         if runs and runs[-1][1] == rate and run_end is not None and abs(run_end - at) < 1e-6:
             runs[-1][2].append(samples)
         else:
