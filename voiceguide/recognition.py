@@ -204,16 +204,15 @@ class _Utterance:
         return (self.last_speech - self.start_frame) * FRAME_SECONDS
 
 
+def _mean_square(frame: bytes) -> float:
+    """A frame's power, in int16 steps squared."""
+    samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
+    return float(np.mean(samples * samples))
+
+
 def _level(frame: bytes) -> float:
     """A frame's power in dB above one int16 step squared."""
-    samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
-    return 10.0 * math.log10(float(np.mean(samples * samples)) + 1.0)
-
-
-def _power(frame: bytes) -> float:
-    """A frame's mean square, full scale 1.0."""
-    samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32) / INT16_FULL_SCALE
-    return float(np.mean(samples * samples))
+    return 10.0 * math.log10(_mean_square(frame) + 1.0)
 
 
 def _db(power: float) -> float:
@@ -417,7 +416,7 @@ class CommandRecognizer:
         pcm = np.clip(np.round(played * INT16_FULL_SCALE), -32768, 32767).astype(np.int16).tobytes()
         cancelled = self._canceller.process(frame, pcm)
         if echo_only:
-            self._echo_taken_out.append((_power(frame), _power(cancelled)))
+            self._echo_taken_out.append((_mean_square(frame), _mean_square(cancelled)))
         return cancelled if self._canceller_removes_echo() else frame
 
     def _canceller_removes_echo(self) -> bool:
@@ -425,7 +424,7 @@ class CommandRecognizer:
             return False
         before = sum(heard for heard, _ in self._echo_taken_out)
         after = sum(left for _, left in self._echo_taken_out)
-        return _db(before) - _db(after) >= self.tuning.echo_removed_db
+        return 10.0 * math.log10((before + 1.0) / (after + 1.0)) >= self.tuning.echo_removed_db
 
     def _thresholds(self, floor: float, talk: float | None) -> tuple[float, float]:
         """The levels above which a frame is speech, and above which it keeps an utterance going."""
