@@ -288,7 +288,6 @@ class CommandRecognizer:
         self.engine = engine
         self._canceller = canceller
         self._output_at: float | None = None  # where the output given to the canceller last ended
-        self._played_until: float | None = None  # where the last of it with sound in it ended
         # Mean squares before and after the canceller, over recent frames of the player's echo alone.
         self._echo_taken_out: deque[tuple[float, float]] = deque(maxlen=ECHO_FRAMES_TO_JUDGE)
         self._front_end = front_end
@@ -418,12 +417,7 @@ class CommandRecognizer:
         cancelled = self._canceller.process(frame, pcm)
         if echo_only:
             self._echo_taken_out.append((_mean_square(frame), _mean_square(cancelled)))
-        if np.any(played):
-            self._played_until = self._output_at
-        # Once the output has been silent for longer than its echo lingers there is nothing to take out,
-        # and a person answering the player is heard as the microphone heard them.
-        echo_left = self._played_until is not None and start - self._played_until < self.tuning.echo_lag
-        return cancelled if echo_left and self._canceller_removes_echo() else frame
+        return cancelled if self._canceller_removes_echo() else frame
 
     def _canceller_removes_echo(self) -> bool:
         if len(self._echo_taken_out) < ECHO_FRAMES_TO_JUDGE:
