@@ -73,6 +73,15 @@ def test_the_player_s_own_words_and_its_speaking_time_are_the_judge_s_too() -> N
     assert judge.reading(said("pause"), ALONE, spotted=True).rejected is None
 
 
+def test_a_command_begun_as_the_player_falls_silent_answers_it_and_one_begun_earlier_is_said_over_it() -> None:
+    own_voice = OwnVoice()
+    own_voice.started("Say ready when you are set.", 0.0)
+    own_voice.ended(1.05)
+    judge = Judge("en", Tuning(), own_voice)
+    assert judge.finished(said("ready please", 0.8), ALONE).rejected is None
+    assert judge.finished(said("ready please", 0.8), replace(ALONE, start=0.8)).rejected is Rejection.PLAYER_SPEAKING
+
+
 def test_over_the_player_a_command_heard_clearly_with_its_echo_taken_out_is_taken() -> None:
     own_voice = OwnVoice()
     own_voice.started("Heel spur exercises. Say next to skip this introduction.", 0.2)

@@ -104,6 +104,11 @@ class Tuning:
     longest_filler: float = 0.7
     spot_threshold: float = 0.5
     over_player_threshold: float = 0.9  # least confidence for a command that is not a barge-in over the player
+    # A person answering "say ready" the moment it ends may begin while its last sound is dying away, and
+    # the microphone's dating of them differs from the player's by tens of milliseconds: an utterance
+    # begun this shortly before the player fell silent was not said over it (e2e: "ready" begun 2 ms
+    # before the player's dated end was refused as said over it).
+    answer_overlap: float = 0.15
     spot_window: float = 0.1  # a spotted phrase counts only if the player was audible this shortly before it
     echo_tail: float = 0.6  # seconds after the player stops during which its words still echo
     echo_lag: float = 0.25  # how much earlier than its learnt delay a block may be echoing

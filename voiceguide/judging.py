@@ -126,7 +126,7 @@ class Judge:
         # mostly a person's, a bare command read with high confidence ("next" over the introduction, which
         # says to say it). Filler words there let other speech in: "resume" over the pain advice was read
         # as "okay I'm done please" in a person run.
-        player_audible = self.own_voice.speaking(heard.start, heard.end)
+        player_audible = self.own_voice.speaking(heard.start + self.tuning.answer_overlap, heard.end)
         heard_clearly = (
             heard.echo_cancelled
             and not mostly_echo
