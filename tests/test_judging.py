@@ -82,6 +82,20 @@ def test_a_command_begun_as_the_player_falls_silent_answers_it_and_one_begun_ear
     assert judge.finished(said("ready please", 0.8), replace(ALONE, start=0.8)).rejected is Rejection.PLAYER_SPEAKING
 
 
+def test_a_second_opinion_is_asked_only_where_the_grammar_failed_and_the_player_is_not_heard() -> None:
+    own_voice = OwnVoice()
+    own_voice.started("Hold the stretch.", 3.0)
+    judge = Judge("en", Tuning(), own_voice)
+    unsure = judge.finished(said("next", 0.3), ALONE)
+    assert judge.asks_second_opinion(unsure, ALONE)
+    assert not judge.asks_second_opinion(judge.finished(said("next"), ALONE), ALONE)
+    assert not judge.asks_second_opinion(judge.finished(said("next"), replace(ALONE, too_long=True)), ALONE)
+    assert not judge.asks_second_opinion(unsure, replace(ALONE, start=2.5, end=3.2))
+    assert judge.second_opinion("Next one, please.", ALONE).command is Command.NEXT
+    assert judge.second_opinion("The meeting starts at nine.", ALONE).rejected is Rejection.NOT_A_COMMAND
+    assert judge.second_opinion("Next.", replace(ALONE, person_frames=1)).rejected is Rejection.ECHO_ONLY
+
+
 def test_over_the_player_a_command_heard_clearly_with_its_echo_taken_out_is_taken() -> None:
     own_voice = OwnVoice()
     own_voice.started("Heel spur exercises. Say next to skip this introduction.", 0.2)

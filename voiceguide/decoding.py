@@ -79,6 +79,16 @@ class EchoCanceller(Protocol):
         ...
 
 
+class SecondOpinion(Protocol):
+    """A transcriber without a grammar, asked about an utterance the grammar decoder could not place."""
+
+    name: str
+
+    def transcribe(self, pcm: bytes) -> str:
+        """The words of one whole utterance of 16 kHz mono int16 audio."""
+        ...
+
+
 @dataclass(frozen=True)
 class Tuning:
     """The numbers behind the decisions, measured with bench/recognition.py."""

@@ -18,6 +18,8 @@ import numpy as np
 
 from voiceguide.adapters.backends import NoListenerError, choose_engine, load_engine, tuning_for
 from voiceguide.adapters.webrtc_noise import WebrtcNoiseSuppression
+from voiceguide.adapters.whisper_opinion import load_second_opinion
+from voiceguide.decoding import SecondOpinion
 from voiceguide.exit_codes import ExitCode
 from voiceguide.recognition import SAMPLE_RATE, CommandRecognizer, Engine, Outcome, Tuning
 
@@ -85,10 +87,16 @@ def chunks(pcm: bytes, seconds: float = CHUNK_SECONDS) -> Iterator[bytes]:
 
 
 def recognize(
-    engine: Engine, pcm: bytes, tuning: Tuning | None = None, numbers: bool = False
+    engine: Engine,
+    pcm: bytes,
+    tuning: Tuning | None = None,
+    numbers: bool = False,
+    second_opinion: SecondOpinion | None = None,
 ) -> list[Outcome]:
     """Every outcome (accepted or not) of one recording, with times as positions in the audio."""
-    recognizer = CommandRecognizer(engine, tuning=tuning, front_end=WebrtcNoiseSuppression())
+    recognizer = CommandRecognizer(
+        engine, tuning=tuning, front_end=WebrtcNoiseSuppression(), second_opinion=second_opinion
+    )
     recognizer.expect_numbers(numbers)
     outcomes: list[Outcome] = []
     position = 0
@@ -129,6 +137,7 @@ def hear(
     try:
         choice = choose_engine(language, engine, Path(model) if model else None)
         loaded = load_engine(choice)
+        second_opinion = load_second_opinion(language)
     except NoListenerError as error:
         err.write(f"{error}\n")
         return ExitCode.UNAVAILABLE
@@ -145,7 +154,7 @@ def hear(
             err.write(f"{error}\n")
             status = status or ExitCode.INVALID
             continue
-        for outcome in recognize(loaded, pcm, tuning_for(choice), numbers=numbers):
+        for outcome in recognize(loaded, pcm, tuning_for(choice), numbers, second_opinion):
             if outcome.accepted:
                 out.write(outcome_line(str(name), outcome) + "\n")
         out.flush()

@@ -41,6 +41,18 @@ class Rejection(StrEnum):
     PLAYER_SPEAKING = "the player was speaking"
 
 
+# The grammar decoder's failures a second opinion is asked about: read too unsure, or as nothing it knows.
+SECOND_OPINION_ON = frozenset(
+    {
+        Rejection.NOTHING_FITS,
+        Rejection.OUTSIDE_GRAMMAR,
+        Rejection.NOT_A_COMMAND,
+        Rejection.FILLER_TOO_LONG,
+        Rejection.TOO_UNSURE,
+    }
+)
+
+
 @dataclass(frozen=True)
 class Heard:
     """What was measured of one utterance, as the rules need it. Times are on the player's dating of its own
@@ -136,6 +148,18 @@ class Judge:
         if player_audible and not spotted and command not in BARGE_IN and not heard_clearly:
             return verdict(Rejection.PLAYER_SPEAKING)
         return verdict(None)
+
+    def asks_second_opinion(self, verdict: Verdict, heard: Heard) -> bool:
+        """Whether a transcriber without a grammar should hear the utterance: the grammar decoder could not
+        place it, and the player's voice is not in it (a transcript of both would name its words)."""
+        return verdict.rejected in SECOND_OPINION_ON and not self.own_voice.speaking(
+            heard.start - self.tuning.echo_tail, heard.end
+        )
+
+    def second_opinion(self, transcript: str, heard: Heard) -> Verdict:
+        """A transcript of the utterance, judged by every rule a reading is: it counts when it names a
+        command (the transcriber gives no score, so the certainty rules pass it)."""
+        return self.reading(Hypothesis(normalize(transcript), 1.0), heard, spotted=False)
 
     def _longest_filler(self, words: list[str], spans: tuple[float, ...]) -> float:
         """How long the longest filler word in a grammar reading lasted (0 when the engine gave no timings)."""

@@ -33,7 +33,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from voiceguide.commands import Command
-from voiceguide.decoding import SAMPLE_RATE, Decoding, EchoCanceller, Engine, FrontEnd, Mode, Tuning
+from voiceguide.decoding import (
+    SAMPLE_RATE,
+    Decoding,
+    EchoCanceller,
+    Engine,
+    FrontEnd,
+    Mode,
+    SecondOpinion,
+    Tuning,
+)
 from voiceguide.judging import Heard, Judge, Rejection, Verdict
 from voiceguide.own_voice import CONTIGUOUS_WITHIN, OwnVoice
 
@@ -284,9 +293,11 @@ class CommandRecognizer:
         tuning: Tuning | None = None,
         front_end: FrontEnd | None = None,
         canceller: EchoCanceller | None = None,
+        second_opinion: SecondOpinion | None = None,
     ) -> None:
         self.engine = engine
         self._canceller = canceller
+        self._second_opinion = second_opinion
         self._output_at: float | None = None  # where the output given to the canceller last ended
         # Mean squares before and after the canceller, over recent frames of the player's echo alone.
         self._echo_taken_out: deque[tuple[float, float]] = deque(maxlen=ECHO_FRAMES_TO_JUDGE)
@@ -516,7 +527,12 @@ class CommandRecognizer:
                     utterance.decoding.finish()
                 return outcome
         reading = None if utterance.decoding is None else utterance.decoding.finish()
-        return self._outcome(utterance, self._judge.finished(reading, self._heard(utterance)))
+        heard = self._heard(utterance)
+        verdict = self._judge.finished(reading, heard)
+        if self._second_opinion is not None and self._judge.asks_second_opinion(verdict, heard):
+            opinion = self._judge.second_opinion(self._second_opinion.transcribe(b"".join(utterance.audio)), heard)
+            verdict = opinion if opinion.rejected is None else verdict
+        return self._outcome(utterance, verdict)
 
     def _heard(self, utterance: _Utterance) -> Heard:
         """What the judge needs to know of the utterance, as of now."""

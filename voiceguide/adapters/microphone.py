@@ -21,6 +21,7 @@ from voiceguide.adapters.audio_out import STUCK_SECONDS
 from voiceguide.adapters.backends import EngineChoice, NoListenerError, choose_engine, load_engine, tuning_for
 from voiceguide.adapters.echo_canceller import SpeexEchoCanceller
 from voiceguide.adapters.webrtc_noise import WebrtcNoiseSuppression
+from voiceguide.adapters.whisper_opinion import load_second_opinion
 from voiceguide.messages import (
     DeviceChange,
     DeviceNotice,
@@ -171,6 +172,7 @@ class MicrophoneListener:
     def _run(self) -> None:
         try:
             self.engine = load_engine(self.choice)
+            second_opinion = load_second_opinion(self.choice.language)
         except Exception as error:  # noqa: BLE001 - any engine failure means keys only, said once
             self._notice(DeviceChange.LISTENER_FAILED, detail=str(error))
             return
@@ -190,7 +192,12 @@ class MicrophoneListener:
                 self._notice(DeviceChange.MICROPHONE_BACK)
                 announced_lost = False
             recognizer = CommandRecognizer(
-                self.engine, self._own_voice, self._tuning, WebrtcNoiseSuppression(), SpeexEchoCanceller(FRAME_SAMPLES)
+                self.engine,
+                self._own_voice,
+                self._tuning,
+                WebrtcNoiseSuppression(),
+                SpeexEchoCanceller(FRAME_SAMPLES),
+                second_opinion,
             )
             if not listening_said:
                 self._report(Listening(self.choice.engine, self._clock.now()))
