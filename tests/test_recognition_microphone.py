@@ -100,7 +100,7 @@ def test_commands_arrive_and_a_lost_microphone_is_announced_and_reopened() -> No
     listener.close()
     heard = [e for e in events if isinstance(e, Heard)]
     assert [e.command for e in heard] == [Command.STOP, Command.REPEAT]
-    assert all(e.source == "voice" for e in heard)
+    assert all(e.source == "voice" and e.by.startswith("pocketsphinx") for e in heard)
     notices = [e for e in events if isinstance(e, DeviceNotice)]
     assert [n.change for n in notices] == [DeviceChange.MICROPHONE_LOST, DeviceChange.MICROPHONE_BACK]
     (listening,) = [e for e in events if isinstance(e, Listening)]  # said once, not again on reopening

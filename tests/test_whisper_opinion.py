@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import ScriptedEngine
-from tests.test_recognition import accepted, clip, speak, speak_naturally
+from tests.test_recognition import clip, speak, speak_naturally
 from voiceguide.adapters.whisper_opinion import WhisperOpinion, load_second_opinion
 from voiceguide.commands import Command
 from voiceguide.decoding import Hypothesis
@@ -25,8 +25,10 @@ def whisper() -> WhisperOpinion:
 def test_a_command_the_grammar_decoder_was_unsure_of_is_taken_when_whisper_hears_it(whisper) -> None:
     audio = clip(0.8, 0.7 * speak_naturally("next one"), 1.0)
     unsure = Hypothesis("next", 0.3)
-    assert accepted(recognize(ScriptedEngine(unsure), audio)) == []
-    assert accepted(recognize(ScriptedEngine(unsure), audio, second_opinion=whisper)) == [Command.NEXT]
+    (alone,) = recognize(ScriptedEngine(unsure), audio)
+    assert alone.rejected is Rejection.TOO_UNSURE and alone.by == "scripted"
+    (asked,) = recognize(ScriptedEngine(unsure), audio, second_opinion=whisper)
+    assert asked.accepted and asked.command is Command.NEXT and asked.by == "whisper tiny.en"
 
 
 def test_an_ordinary_sentence_stays_no_command_and_keeps_the_decoder_s_reason(whisper) -> None:

@@ -95,12 +95,14 @@ class Tick:
 
 @dataclass(frozen=True)
 class Heard:
-    """A command arrived, spoken or typed. `text` is what was recognized, for the log."""
+    """A command arrived, spoken or typed. `text` is what was recognized and `by` what recognized it
+    (spoken only), for the log."""
 
     command: Command
     now: float
     text: str = ""
     source: str = "keys"
+    by: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class HeardNumber:
     now: float
     text: str = ""
     source: str = "keys"
+    by: str = ""
 
 
 class DeviceChange(StrEnum):
@@ -185,6 +188,7 @@ class NotTaken:
     confidence: float
     reason: str
     now: float
+    by: str = ""
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class Player:
             if isinstance(event, NotTaken):
                 command = str(event.command) if event.command else None
                 self._log(event.now, "not_taken", text=event.text, command=command,
-                          confidence=event.confidence, reason=event.reason)
+                          confidence=event.confidence, reason=event.reason, by=event.by)
             elif isinstance(event, Listening):
                 self._log(event.now, "listening", engine=event.engine)
                 self._console.line(f"Listening now, with {event.engine}.", event.now)
@@ -154,9 +154,11 @@ class Player:
     def _note_event(self, event: Event) -> None:
         match event:
             case Heard():
-                self._log(event.now, "heard", command=str(event.command), text=event.text, source=event.source)
+                self._log(event.now, "heard", command=str(event.command), text=event.text, source=event.source,
+                          by=event.by)
             case HeardNumber():
-                self._log(event.now, "heard_number", value=event.value, text=event.text, source=event.source)
+                self._log(event.now, "heard_number", value=event.value, text=event.text, source=event.source,
+                          by=event.by)
             case SpeechDone():
                 self._log(event.now, "speech_done", id=event.utterance_id)
                 self._speaking.discard(event.utterance_id)

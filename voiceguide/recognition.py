@@ -65,7 +65,8 @@ class Outcome:
     """What one utterance came to. `rejected` says why it is not a command (None: accepted).
 
     `at` and the speech times are on the caller's clock; `position` is seconds of audio since the
-    stream began, which `voiceguide hear` prints.
+    stream began, which `voiceguide hear` prints. `by` names what read it: the engine's spotter, the
+    engine's grammar decoder, or the second opinion.
     """
 
     text: str
@@ -77,6 +78,7 @@ class Outcome:
     speech_start: float
     speech_end: float
     rejected: Rejection | None = None
+    by: str = ""
 
     @property
     def accepted(self) -> bool:
@@ -296,6 +298,7 @@ class CommandRecognizer:
         second_opinion: SecondOpinion | None = None,
     ) -> None:
         self.engine = engine
+        self._spotter = f"{engine.name} spotter"
         self._canceller = canceller
         self._second_opinion = second_opinion
         self._output_at: float | None = None  # where the output given to the canceller last ended
@@ -494,7 +497,7 @@ class CommandRecognizer:
         hit = utterance.spotting.feed(frame)
         if hit is None or not self._player_just_heard(self._frames):
             return None
-        outcome = self._outcome(utterance, self._judge.reading(hit, self._heard(utterance), spotted=True))
+        outcome = self._outcome(utterance, self._judge.reading(hit, self._heard(utterance), spotted=True), self._spotter)
         if outcome.accepted:
             utterance.decided = True
         return outcome
@@ -525,7 +528,7 @@ class CommandRecognizer:
                 utterance.decoding.finish()  # release the engine for the next utterance
             return None
         if hit is not None and self._player_just_heard(utterance.last_speech):
-            outcome = self._outcome(utterance, self._judge.reading(hit, self._heard(utterance), spotted=True))
+            outcome = self._outcome(utterance, self._judge.reading(hit, self._heard(utterance), spotted=True), self._spotter)
             if outcome.accepted:
                 if utterance.decoding is not None:
                     utterance.decoding.finish()
@@ -535,8 +538,9 @@ class CommandRecognizer:
         verdict = self._judge.finished(reading, heard)
         if self._second_opinion is not None and self._judge.asks_second_opinion(verdict, heard):
             opinion = self._judge.second_opinion(self._second_opinion.transcribe(b"".join(utterance.audio)), heard)
-            verdict = opinion if opinion.rejected is None else verdict
-        return self._outcome(utterance, verdict)
+            if opinion.rejected is None:
+                return self._outcome(utterance, opinion, self._second_opinion.name)
+        return self._outcome(utterance, verdict, self.engine.name)
 
     def _heard(self, utterance: _Utterance) -> Heard:
         """What the judge needs to know of the utterance, as of now."""
@@ -560,7 +564,7 @@ class CommandRecognizer:
         frames = list(self._voiced)[len(self._voiced) - count :]
         return sum(voiced is True for voiced in frames), sum(voiced is not None for voiced in frames)
 
-    def _outcome(self, utterance: _Utterance, verdict: Verdict) -> Outcome:
+    def _outcome(self, utterance: _Utterance, verdict: Verdict, by: str) -> Outcome:
         position = self._frames * FRAME_SECONDS
         return Outcome(
             text=verdict.text,
@@ -572,6 +576,7 @@ class CommandRecognizer:
             speech_start=utterance.start_frame * FRAME_SECONDS,
             speech_end=utterance.last_speech * FRAME_SECONDS,
             rejected=verdict.rejected,
+            by=by,
         )
 
     def _clock(self, frame: int) -> float:

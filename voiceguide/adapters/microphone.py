@@ -248,7 +248,9 @@ class MicrophoneListener:
                     self._report(_event(outcome))
                 elif outcome.text or outcome.rejected is Rejection.TOO_LONG:
                     self._report(
-                        NotTaken(outcome.text, outcome.command, outcome.confidence, outcome.rejected or "", outcome.at)
+                        NotTaken(
+                            outcome.text, outcome.command, outcome.confidence, outcome.rejected or "", outcome.at, outcome.by
+                        )
                     )
         recognizer.flush()  # ends the engine's utterance; half a word is not a command
         while not self._blocks.empty():
@@ -257,9 +259,9 @@ class MicrophoneListener:
 
 def _event(outcome: Outcome) -> Heard | HeardNumber:
     if outcome.number is not None:
-        return HeardNumber(outcome.number, outcome.at, outcome.text, source="voice")
+        return HeardNumber(outcome.number, outcome.at, outcome.text, source="voice", by=outcome.by)
     assert outcome.command is not None
-    return Heard(outcome.command, outcome.at, outcome.text, source="voice")
+    return Heard(outcome.command, outcome.at, outcome.text, source="voice", by=outcome.by)
 
 
 def open_listener(
