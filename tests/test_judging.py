@@ -91,6 +91,10 @@ def test_a_second_opinion_is_asked_only_where_the_grammar_failed_and_the_player_
     assert not judge.asks_second_opinion(judge.finished(said("next"), ALONE), ALONE)
     assert not judge.asks_second_opinion(judge.finished(said("next"), replace(ALONE, too_long=True)), ALONE)
     assert not judge.asks_second_opinion(unsure, replace(ALONE, start=2.5, end=3.2))
+    answering = OwnVoice()
+    answering.started("Paused. Say resume to carry on.", 0.0)
+    answering.ended(0.5)
+    assert Judge("en", Tuning(), answering).asks_second_opinion(unsure, ALONE)  # begun half a second after it
     assert judge.second_opinion("Next one, please.", ALONE).command is Command.NEXT
     assert judge.second_opinion("The meeting starts at nine.", ALONE).rejected is Rejection.NOT_A_COMMAND
     assert judge.second_opinion("Next.", replace(ALONE, person_frames=1)).rejected is Rejection.ECHO_ONLY

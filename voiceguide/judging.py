@@ -138,7 +138,7 @@ class Judge:
         # mostly a person's, a bare command read with high confidence ("next" over the introduction, which
         # says to say it). Filler words there let other speech in: "resume" over the pain advice was read
         # as "okay I'm done please" in a person run.
-        player_audible = self.own_voice.speaking(heard.start + self.tuning.answer_overlap, heard.end)
+        player_audible = self._over_the_player(heard)
         heard_clearly = (
             heard.echo_cancelled
             and not mostly_echo
@@ -151,10 +151,13 @@ class Judge:
 
     def asks_second_opinion(self, verdict: Verdict, heard: Heard) -> bool:
         """Whether a transcriber without a grammar should hear the utterance: the grammar decoder could not
-        place it, and the player's voice is not in it (a transcript of both would name its words)."""
-        return verdict.rejected in SECOND_OPINION_ON and not self.own_voice.speaking(
-            heard.start - self.tuning.echo_tail, heard.end
-        )
+        place it, and it was not said over the player (a transcript of both would name the player's words;
+        a late echo of them is still caught by the rules its reading goes through)."""
+        return verdict.rejected in SECOND_OPINION_ON and not self._over_the_player(heard)
+
+    def _over_the_player(self, heard: Heard) -> bool:
+        """Whether the player was audible while the utterance was said, beyond its first moment."""
+        return self.own_voice.speaking(heard.start + self.tuning.answer_overlap, heard.end)
 
     def second_opinion(self, transcript: str, heard: Heard) -> Verdict:
         """A transcript of the utterance, judged by every rule a reading is: it counts when it names a
