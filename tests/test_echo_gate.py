@@ -4,6 +4,7 @@ by when it comes back."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.fakes import ScriptedEngine
 from voiceguide.commands import Command
@@ -133,3 +134,35 @@ def test_an_echo_a_second_late_is_known_for_the_player_s_once_its_delay_is_learn
 
     assert taken_once_learnt(Tuning(longest_echo_delay=0.0)) == [Command.HELP] * 4
     assert taken_once_learnt(Tuning()) == []
+
+
+def echoed(played: np.ndarray, lags: np.ndarray, seed: int) -> np.ndarray:
+    """What the microphone hears: the room, and each frame of `played` `lags[frame]` frames late at -10 dB."""
+    heard = -62.0 + np.random.default_rng(seed).uniform(-1.0, 1.0, len(played))
+    for frame, lag in enumerate(lags):
+        if frame >= lag:
+            heard[frame] = max(heard[frame], played[frame - lag] - 10.0)
+    return heard
+
+
+def test_a_late_echo_is_known_within_the_first_seconds_when_a_person_may_first_say_pause() -> None:
+    delay = EchoDelay(longest=3.0)
+    played = talking_levels(round(2.0 / FRAME_SECONDS), seed=20)
+    heard = echoed(played, np.full(len(played), 20), seed=21)  # 0.6 s late
+    for frame in range(len(played)):
+        delay.follow(heard[frame], played[frame])
+    assert abs(delay.seconds - 20 * FRAME_SECONDS) < 1.5 * FRAME_SECONDS
+
+
+def test_a_delay_that_drifts_by_a_frame_stays_where_it_was_and_a_real_change_is_followed() -> None:
+    """Each move of the delay makes the echo canceller learn the echo's path anew."""
+    delay = EchoDelay(longest=3.0)
+    played = talking_levels(1500, seed=22)
+    heard = echoed(played, np.repeat([4, 5, 12], 500), seed=23)
+    learnt = []
+    for frame in range(1500):
+        delay.follow(heard[frame], played[frame])
+        learnt.append(delay.seconds)
+    assert set(learnt[300:1000]) == {learnt[300]}
+    assert abs(learnt[300] - 4.5 * FRAME_SECONDS) < FRAME_SECONDS
+    assert learnt[-1] == pytest.approx(12 * FRAME_SECONDS)

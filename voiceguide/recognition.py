@@ -48,6 +48,11 @@ from voiceguide.own_voice import CONTIGUOUS_WITHIN, OwnVoice
 
 FRAME_SAMPLES = 480  # 30 ms: the detector's step
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
+# The learnt echo delay is known to a frame or two, so the echo may come back this much sooner than it says:
+# the echo gate looks that far ahead for output that explains a sound (bench/self_triggers.py: the onset of
+# "Step" taken for a person's "stop" when the delay was learnt 50 ms long), and the canceller is given the
+# output that much sooner (its filter can only model an echo that comes after what it is given).
+ECHO_SOONER = 2 * FRAME_SECONDS
 ECHO_FRAMES_TO_JUDGE = 30  # frames of the echo alone over which the canceller is judged (about a second)
 INT16_FULL_SCALE = 32768.0
 INT16_FULL_SCALE_DB = 20.0 * math.log10(INT16_FULL_SCALE)
@@ -138,20 +143,31 @@ class EchoDelay:
     the output's level envelope is matched with the microphone's over the last seconds, and the lag
     where they agree best is the delay, once they agree well enough (with headphones they never do,
     and the delay stays 0).
+
+    A person's first "pause" comes a second or two into the session, so the search begins early: at
+    first over the delays the little heard so far can show, more often, needing closer agreement (over a
+    second, a person's "ready please" after "Say ready when you are set" agreed with it at 0.66, an echo
+    at 0.8 to 1.0), and provisionally (an estimate over the whole history that finds no delay undoes it).
     """
 
-    def __init__(self, longest: float, history: float = 10.0, every: float = 1.0, agreement: float = 0.6) -> None:
-        """Looks for delays up to `longest` seconds, every `every` seconds, in the last `history` seconds
-        (once it has 4 s to compare at every delay), and takes one only where the two envelopes'
-        correlation is above `agreement`."""
+    def __init__(self, longest: float, history: float = 10.0, every: float = 1.0, agreement: float = 0.6,
+                 shortest: float = 1.0, early_every: float = 0.2, early_agreement: float = 0.8) -> None:  # fmt: skip
+        """Looks for delays up to `longest` seconds, every `every` seconds (`early_every` until it can look
+        for all of them), in the last `history` seconds, comparing at least `shortest` seconds of output
+        at every delay, and takes one only where the two envelopes' correlation is above `agreement`
+        (`early_agreement` until it can look for all of them)."""
         self._lags = round(longest / FRAME_SECONDS)
         self._played: deque[float] = deque(maxlen=round(history / FRAME_SECONDS))
         self._heard: deque[float] = deque(maxlen=round(history / FRAME_SECONDS))
         self._every = round(every / FRAME_SECONDS)
-        self._shortest = round(4.0 / FRAME_SECONDS)
+        self._early_every = round(early_every / FRAME_SECONDS)
+        self._shortest = round(shortest / FRAME_SECONDS)
+        self._full = self._lags + round(4.0 / FRAME_SECONDS)  # frames for a search over every delay
         self._agreement = agreement
+        self._early_agreement = early_agreement
         self._since = 0
         self._found: int | None = None  # the lag the last estimate found
+        self._provisional = False  # the delay taken was found before the whole range could be searched
         self.seconds = 0.0
 
     def follow(self, heard_db: float, played_db: float) -> None:
@@ -159,15 +175,16 @@ class EchoDelay:
         self._heard.append(heard_db)
         self._played.append(max(played_db, EchoGate.SILENT_OUTPUT_DB))
         self._since += 1
-        if self._since >= self._every and len(self._played) >= self._lags + self._shortest:
+        early = len(self._played) < self._full
+        if self._since >= (self._early_every if early else self._every) and len(self._played) > self._shortest:
             self._since = 0
-            self._estimate()
+            self._estimate(min(self._lags, len(self._played) - self._shortest), provisional=early)
 
-    def _estimate(self) -> None:
+    def _estimate(self, lags: int, provisional: bool) -> None:
         """Correlate over the frames where the output was loud only: a person answering the player a moment
         after each line makes the envelopes agree in when there is sound, an echo in how it rises and
         falls within the words too. A lag is taken once two estimates in a row find it."""
-        span = len(self._played) - self._lags
+        span = len(self._played) - lags
         played = np.asarray(self._played)[:span]
         loud = played >= EchoGate.LEARN_FROM_DB
         if np.count_nonzero(loud) < 0.2 * span:
@@ -175,15 +192,20 @@ class EchoDelay:
         heard = np.asarray(self._heard)
         out = played[loud] - played[loud].mean()
         scale = np.sqrt(np.sum(out * out))
-        best, found = self._agreement, None
-        for lag in range(self._lags + 1):
+        best, found = self._early_agreement if provisional else self._agreement, None
+        for lag in range(lags + 1):
             back = heard[lag : lag + span][loud]
             back = back - back.mean()
             agreement = float(np.sum(out * back) / (scale * np.sqrt(np.sum(back * back)) + 1e-9))
             if agreement > best:
                 best, found = agreement, lag
         if found is not None and self._found is not None and abs(found - self._found) <= 1:
-            self.seconds = found * FRAME_SECONDS
+            if abs(found * FRAME_SECONDS - self.seconds) > 1.5 * FRAME_SECONDS:
+                # Estimates a frame apart are the same delay: each move makes the echo canceller learn anew.
+                self.seconds = found * FRAME_SECONDS
+            self._provisional = provisional
+        elif found is None and self._provisional and not provisional:
+            self.seconds, self._provisional = 0.0, False
         self._found = found
 
 
@@ -426,7 +448,7 @@ class CommandRecognizer:
         if self._canceller is None or not self._player_echoing():
             self._output_at = None
             return frame
-        start = self._own_time(self._frames - 1)
+        start = self._own_time(self._frames - 1) + ECHO_SOONER
         if self._output_at is not None and abs(self._output_at - start) < CONTIGUOUS_WITHIN:
             start = self._output_at  # the output as one stream, not jittering with each chunk's dating
         self._output_at = start + FRAME_SECONDS
@@ -461,7 +483,7 @@ class CommandRecognizer:
     def _played_db(self) -> float:
         """The loudest output that can be echoing in the frame just taken (dBFS)."""
         end = self._own_time(self._frames)
-        return _db(self.own_voice.loudest_played(end - FRAME_SECONDS - self.tuning.echo_lag, end + FRAME_SECONDS))
+        return _db(self.own_voice.loudest_played(end - FRAME_SECONDS - self.tuning.echo_lag, end + ECHO_SOONER))
 
     def _played_now_db(self) -> float:
         """The loudest output dated to the frame just taken, as the player dates it (dBFS)."""

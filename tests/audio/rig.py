@@ -422,7 +422,7 @@ class PulseRig:
         self._wait_until_ready()
         self.plug_speaker(record=False)
         self._modules["module-pipe-source"] = self._pactl("load-module", *self._pipe_source.split()).strip()
-        self._pactl("set-default-source", SOURCE)
+        self._set_default("source", SOURCE)
         self.microphone = MicrophoneFeeder(self.fifo, noise_db=self._noise_db)
         self._record_monitor()
         return self
@@ -503,7 +503,7 @@ class PulseRig:
     def plug_speaker(self, record: bool = True) -> None:
         """Load the null sink (again) as the default output, and record its monitor anew."""
         self._modules["module-null-sink"] = self._pactl("load-module", *self._null_sink.split()).strip()
-        self._pactl("set-default-sink", SINK)
+        self._set_default("sink", SINK)
         if record:
             self._record_monitor()
 
@@ -548,6 +548,19 @@ class PulseRig:
         """Load the pipe source again and feed it, as a microphone plugged back in."""
         self._modules["module-pipe-source"] = self._pactl("load-module", *self._pipe_source.split()).strip()
         self.microphone.attach(self.fifo)
+
+    def _set_default(self, kind: str, name: str, timeout: float = 10.0) -> None:
+        """Make `name` the default sink or source. PipeWire keeps defaults in WirePlumber's metadata, which
+        answers "Not supported" until WirePlumber is up: on a busy machine that came after the server did."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._pactl(f"set-default-{kind}", name)
+                return
+            except RigError:
+                if self.server is not Server.PIPEWIRE or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def _pactl(self, *arguments: str) -> str:
         done = subprocess.run(["pactl", *arguments], env=self.env, capture_output=True, text=True, check=False)
