@@ -200,7 +200,17 @@ class Listening:
     now: float
 
 
-Notice = SpeechStarted | NotTaken | Listening  # for the player's event log (and screen), not the engine
+@dataclass(frozen=True)
+class EchoDelayLearnt:
+    """How late the player's own voice now comes back through the microphone, as the listener learnt it;
+    only for the --events log, where it explains what the listener took for the player's echo."""
+
+    seconds: float
+    now: float
+
+
+# For the player's event log (and screen), not the engine.
+Notice = SpeechStarted | NotTaken | Listening | EchoDelayLearnt
 
 
 # Effects: what the engine asks the player to do.

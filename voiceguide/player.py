@@ -26,6 +26,7 @@ from voiceguide.messages import (
     AdjustVoice,
     Cue,
     DeviceNotice,
+    EchoDelayLearnt,
     Effect,
     Event,
     Finished,
@@ -83,6 +84,8 @@ class Player:
                 command = str(event.command) if event.command else None
                 self._log(event.now, "not_taken", text=event.text, command=command,
                           confidence=event.confidence, reason=event.reason, by=event.by)
+            elif isinstance(event, EchoDelayLearnt):
+                self._log(event.now, "echo_delay", seconds=round(event.seconds, 2))
             elif isinstance(event, Listening):
                 self._log(event.now, "listening", engine=event.engine)
                 self._console.line(f"Listening now, with {event.engine}.", event.now)

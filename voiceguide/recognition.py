@@ -53,6 +53,9 @@ FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
 # "Step" taken for a person's "stop" when the delay was learnt 50 ms long), and the canceller is given the
 # output that much sooner (its filter can only model an echo that comes after what it is given).
 ECHO_SOONER = 2 * FRAME_SECONDS
+# An echo learnt early must be heard this far (dB) above the room in this share of the output's loud frames.
+ECHO_ABOVE_ROOM_DB = 6.0
+ECHO_THROUGHOUT = 0.8
 ECHO_FRAMES_TO_JUDGE = 30  # frames of the echo alone over which the canceller is judged (about a second)
 INT16_FULL_SCALE = 32768.0
 INT16_FULL_SCALE_DB = 20.0 * math.log10(INT16_FULL_SCALE)
@@ -147,7 +150,8 @@ class EchoDelay:
     A person's first "pause" comes a second or two into the session, so the search begins early: at
     first over the delays the little heard so far can show, more often, needing closer agreement (over a
     second, a person's "ready please" after "Say ready when you are set" agreed with it at 0.66, an echo
-    at 0.8 to 1.0), and provisionally (an estimate over the whole history that finds no delay undoes it).
+    at 0.8 to 1.0) and an echo heard throughout, and provisionally (an estimate over the whole history
+    that finds no delay undoes it).
     """
 
     def __init__(self, longest: float, history: float = 10.0, every: float = 1.0, agreement: float = 0.6,
@@ -199,6 +203,8 @@ class EchoDelay:
             agreement = float(np.sum(out * back) / (scale * np.sqrt(np.sum(back * back)) + 1e-9))
             if agreement > best:
                 best, found = agreement, lag
+        if provisional and found is not None and not self._echo_throughout(found, span, loud):
+            found = None
         if found is not None and self._found is not None and abs(found - self._found) <= 1:
             if abs(found * FRAME_SECONDS - self.seconds) > 1.5 * FRAME_SECONDS:
                 # Estimates a frame apart are the same delay: each move makes the echo canceller learn anew.
@@ -207,6 +213,15 @@ class EchoDelay:
         elif found is None and self._provisional and not provisional:
             self.seconds, self._provisional = 0.0, False
         self._found = found
+
+
+    def _echo_throughout(self, lag: int, span: int, loud: np.ndarray) -> bool:
+        """Whether the microphone, `lag` frames on, heard something above the room at nearly every loud moment
+        of the output, as an echo does: a person's word over the player's first seconds agrees with one of
+        its words, not with all of them (with headphones, a busy e2e run took a "pause" for an echo 2 s late)."""
+        heard = np.asarray(self._heard)
+        room = np.percentile(heard, 10)
+        return float(np.mean(heard[lag : lag + span][loud] > room + ECHO_ABOVE_ROOM_DB)) >= ECHO_THROUGHOUT
 
 
 class _Utterance:
@@ -347,6 +362,11 @@ class CommandRecognizer:
         self._voiced: deque[bool | None] = deque(maxlen=round(self.tuning.max_speech / FRAME_SECONDS))
         self._last_person_frame: int | None = None  # the latest loud frame that was not the player's echo
         self._talk_end: int | None = None  # that frame as of the end of the last utterance
+
+    @property
+    def echo_delay(self) -> float:
+        """How late the player's own voice comes back, in seconds, as learnt so far."""
+        return self._echo_delay.seconds
 
     def use_second_opinion(self, opinion: SecondOpinion | None) -> None:
         """From the next utterance on, ask `opinion` about what the grammar decoder could not place."""

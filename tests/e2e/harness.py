@@ -136,9 +136,12 @@ class EventLog:
             if found is not None:
                 return found
             if time.monotonic() > deadline:
-                tail = "\n".join(json.dumps(event) for event in self.events[-60:])
-                raise AssertionError(f"no matching event within {timeout} s after {after:.3f}; the log ends:\n{tail}")
+                raise AssertionError(f"no matching event within {timeout} s after {after:.3f}; {self.tail()}")
             time.sleep(0.02)
+
+    def tail(self) -> str:
+        """The last events logged, for a failure's message."""
+        return "the log ends:\n" + "\n".join(json.dumps(event) for event in self.events[-60:])
 
     def find(self, wanted: Predicate, after: float = float("-inf")) -> Event | None:
         return next((event for event in self.read() if event["t"] >= after and wanted(event)), None)
@@ -276,7 +279,9 @@ class Dialogue:
             decision = self.run.events.wait_for(kind("heard"), spoken.start, self.decide_within)
         except AssertionError as missed:
             raise AssertionError(f"said {spoken.phrase!r} once; nothing was taken") from missed
-        assert decision["command"] == (means or command), f"said {spoken.phrase!r}, heard {decision}"
+        assert decision["command"] == (means or command), (
+            f"said {spoken.phrase!r} at {spoken.start:.3f}, heard {decision}; {self.run.events.tail()}"
+        )
         return spoken, decision
 
     def begin(self) -> tuple[Spoken, Event]:

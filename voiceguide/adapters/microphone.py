@@ -26,6 +26,7 @@ from voiceguide.decoding import SecondOpinion
 from voiceguide.messages import (
     DeviceChange,
     DeviceNotice,
+    EchoDelayLearnt,
     Event,
     Expect,
     Heard,
@@ -232,6 +233,7 @@ class MicrophoneListener:
     def _listen(self, stream: InputStream, recognizer: CommandRecognizer) -> None:
         """Recognize until closed, or until the stream dies or goes quiet (a device pulled out)."""
         last = self._clock.now()
+        echo_delay = recognizer.echo_delay
         while not self._stop.is_set():
             try:
                 pcm, at = self._blocks.get(timeout=0.2)
@@ -252,6 +254,9 @@ class MicrophoneListener:
                             outcome.text, outcome.command, outcome.confidence, outcome.rejected or "", outcome.at, outcome.by
                         )
                     )
+            if recognizer.echo_delay != echo_delay:
+                echo_delay = recognizer.echo_delay
+                self._report(EchoDelayLearnt(echo_delay, at))
         recognizer.flush()  # ends the engine's utterance; half a word is not a command
         while not self._blocks.empty():
             self._blocks.get_nowait()
