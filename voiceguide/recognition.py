@@ -147,24 +147,28 @@ class EchoDelay:
     where they agree best is the delay, once they agree well enough (with headphones they never do,
     and the delay stays 0).
 
-    A person's first "pause" comes a second or two into the session, so the search begins early: at
-    first over the delays the little heard so far can show, more often, needing closer agreement (over a
-    second, a person's "ready please" after "Say ready when you are set" agreed with it at 0.66, an echo
-    at 0.8 to 1.0) and an echo heard throughout, and provisionally (an estimate over the whole history
-    that finds no delay undoes it).
+    A person's first "pause" comes a second or two into the session, so the search begins early, more
+    often, and provisionally (an estimate over the whole history that finds no delay undoes it). A person's
+    word over the player's first seconds can look like their echo, so an early estimate is held to more:
+    delays up to a second only (a word said 2 s in was taken for an echo 2 s late), a second of the
+    player's sound, closer agreement (over a second, "ready please" after "Say ready when you are set"
+    agreed with it at 0.66, an echo at 0.8 to 1.0), and an echo heard throughout.
     """
 
     def __init__(self, longest: float, history: float = 10.0, every: float = 1.0, agreement: float = 0.6,
-                 shortest: float = 1.0, early_every: float = 0.2, early_agreement: float = 0.8) -> None:  # fmt: skip
-        """Looks for delays up to `longest` seconds, every `every` seconds (`early_every` until it can look
-        for all of them), in the last `history` seconds, comparing at least `shortest` seconds of output
-        at every delay, and takes one only where the two envelopes' correlation is above `agreement`
-        (`early_agreement` until it can look for all of them)."""
+                 shortest: float = 1.0, early_every: float = 0.2, early_agreement: float = 0.8,
+                 early_longest: float = 1.0) -> None:  # fmt: skip
+        """Looks for delays up to `longest` seconds, every `every` seconds, in the last `history` seconds,
+        comparing at least `shortest` seconds of output at every delay, and takes one only where the two
+        envelopes' correlation is above `agreement`. Until it can look for every delay it looks every
+        `early_every` seconds for delays up to `early_longest`, in at least `shortest` seconds of the
+        player's sound, needing `early_agreement`."""
         self._lags = round(longest / FRAME_SECONDS)
         self._played: deque[float] = deque(maxlen=round(history / FRAME_SECONDS))
         self._heard: deque[float] = deque(maxlen=round(history / FRAME_SECONDS))
         self._every = round(every / FRAME_SECONDS)
         self._early_every = round(early_every / FRAME_SECONDS)
+        self._early_lags = round(early_longest / FRAME_SECONDS)
         self._shortest = round(shortest / FRAME_SECONDS)
         self._full = self._lags + round(4.0 / FRAME_SECONDS)  # frames for a search over every delay
         self._agreement = agreement
@@ -182,7 +186,8 @@ class EchoDelay:
         early = len(self._played) < self._full
         if self._since >= (self._early_every if early else self._every) and len(self._played) > self._shortest:
             self._since = 0
-            self._estimate(min(self._lags, len(self._played) - self._shortest), provisional=early)
+            longest = min(self._early_lags, self._lags) if early else self._lags
+            self._estimate(min(longest, len(self._played) - self._shortest), provisional=early)
 
     def _estimate(self, lags: int, provisional: bool) -> None:
         """Correlate over the frames where the output was loud only: a person answering the player a moment
@@ -191,7 +196,7 @@ class EchoDelay:
         span = len(self._played) - lags
         played = np.asarray(self._played)[:span]
         loud = played >= EchoGate.LEARN_FROM_DB
-        if np.count_nonzero(loud) < 0.2 * span:
+        if np.count_nonzero(loud) < max(0.2 * span, self._shortest if provisional else 0):
             return  # too little output to show its echo
         heard = np.asarray(self._heard)
         out = played[loud] - played[loud].mean()
