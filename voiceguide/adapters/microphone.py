@@ -49,7 +49,9 @@ from voiceguide.recognition import (
 
 BLOCK_SECONDS = 0.1
 # Whisper's second opinion loads once the player has been quiet this long (it waits for the person then):
-# its tokenizer holds Python's lock for about 60 ms, which cost the speech playing then one underrun.
+# its tokenizer holds Python's lock for about 60 ms, which cost the speech playing then one underrun. It loads
+# on a thread of its own: on the listener's, a busy CI run's "next exercise", said as it loaded, was decided
+# too late to count.
 QUIET_TO_LOAD_SECOND_OPINION = 1.0
 
 Report = Callable[[Event | Notice], None]
@@ -213,11 +215,9 @@ class MicrophoneListener:
             # Reopened at once: a stream that ended but opens again straight away was never lost to the
             # person, so only a microphone that stays away is announced (once), and its return once.
 
-    def _load_second_opinion(self) -> SecondOpinion | None:
+    def _load_second_opinion(self) -> None:
         """Whisper, once (None when it is missing or fails to load: the grammar decoder listens alone)."""
-        self._second_opinion_due = False
         self.second_opinion = load_second_opinion(self.choice.language)
-        return self.second_opinion
 
     def _open(self) -> InputStream | None:
         try:
@@ -240,7 +240,9 @@ class MicrophoneListener:
                 continue
             last = at
             if self._second_opinion_due and not self._own_voice.speaking(at - QUIET_TO_LOAD_SECOND_OPINION, at):
-                recognizer.use_second_opinion(self._load_second_opinion())
+                self._second_opinion_due = False
+                threading.Thread(target=self._load_second_opinion, name="voiceguide-whisper", daemon=True).start()
+            recognizer.use_second_opinion(self.second_opinion)
             recognizer.expect_numbers(self._numbers)
             for outcome in recognizer.feed(pcm, at):
                 if outcome.accepted:
