@@ -42,6 +42,11 @@ pytestmark = pytest.mark.audio
 # From the pause decision to silence: the promise is 100 ms, which bench/speech.py measures ("cut", 45 ms
 # median here) and the in-process tests hold to; a whole session on a loaded machine gets this much.
 PAUSE_BOUND = 0.25
+# Where the recording is dated to 50 ms, the process's own dating of what it plays is checked against it within
+# this much more: a loaded server's latency reports wander (a busy PipeWire run heard "Release." 88 ms before
+# the process dated it). How close they are on a quiet machine is bench/routine_timing.py's "logged vs recorded
+# onset", and tests/test_player_audio.py holds the player to 30 ms.
+DATING_UNDER_LOAD = 0.15
 
 
 def test_start_hear_the_intro_and_safety_notes_say_ready_and_the_first_exercise_begins(
@@ -62,7 +67,7 @@ def test_start_hear_the_intro_and_safety_notes_say_ready_and_the_first_exercise_
     prompt = run.events.wait_for(saying("Say ready when you are set."))
     prompt_done = run.events.wait_for(kind("speech_done", id=prompt["id"]))["t"]
     recording = rig.monitor.recording(run.launched_at)
-    assert onset(recording, run.launched_at) == pytest.approx(intro_heard, abs=rig.server.dating_error)
+    assert onset(recording, run.launched_at) == pytest.approx(intro_heard, abs=rig.server.dating_error + DATING_UNDER_LOAD)
     slack = rig.server.dating_error
     intro_spans = [span for span in recording.audible_spans() if intro_heard - 0.1 - slack < span[0] < prompt_done]
     assert sum(end - start for start, end in intro_spans) > 3.0  # several seconds of the intro were heard
@@ -122,7 +127,9 @@ def test_pause_silences_the_player_nothing_is_said_while_paused_and_resume_keeps
     assert time_left - 0.01 <= release["t"] - timing_again["t"] <= time_left + 0.5
     release_heard = run.events.audible(release)
     recording = rig.monitor.record_until_quiet(release["t"] - 0.1, timeout=5.0)
-    assert onset(recording, release["t"] - 0.01 - slack) == pytest.approx(release_heard, abs=slack)
+    assert onset(recording, release["t"] - 0.01 - slack - DATING_UNDER_LOAD) == pytest.approx(
+        release_heard, abs=slack + DATING_UNDER_LOAD
+    )
 
 
 def test_next_back_repeat_skip_and_how_long_work_with_the_player_heard_by_its_own_microphone(
