@@ -28,7 +28,7 @@ from voiceguide.adapters.backends import choose_engine, engine_names, load_engin
 from voiceguide.adapters.whisper_opinion import load_second_opinion
 from voiceguide.commands import match_phrase
 from voiceguide.decoding import SecondOpinion
-from voiceguide.hear import read_wav, recognize
+from voiceguide.hear import read_wav, recognize_by_step
 from voiceguide.recognition import SAMPLE_RATE, Engine, Outcome, Tuning
 
 
@@ -39,6 +39,7 @@ class Result:
     cpu: float
     audio_seconds: float
     while_learning: int = 0  # commands taken in the first seconds of talk, while the room was new
+    waited: tuple[float, ...] = ()  # per outcome: wall seconds its decision waited for the second opinion
 
 
 def wanted(clip: Clip, language: str) -> str | None:
@@ -48,17 +49,21 @@ def wanted(clip: Clip, language: str) -> str | None:
     return meant.value if meant is not None else None
 
 
-def judged(clip: Clip, outcomes: list[Outcome], language: str) -> tuple[bool, float | None]:
-    """Whether the clip came out right, and the latency of the intended command when it did."""
-    accepted = [o for o in outcomes if o.accepted]
+def judged(
+    clip: Clip, outcomes: list[Outcome], language: str, waited: tuple[float, ...] = ()
+) -> tuple[bool, float | None]:
+    """Whether the clip came out right, and the latency of the intended command when it did: from the end
+    of the phrase to the audio position it was decided at, plus what the decision waited for the second
+    opinion."""
+    accepted = [(o, wait) for o, wait in zip(outcomes, waited or (0.0,) * len(outcomes), strict=True) if o.accepted]
     if clip.kind == "sentence":
         return not accepted, None
     right = (
         len(accepted) == 1
-        and accepted[0].command is not None
-        and accepted[0].command.value == wanted(clip, language)
+        and accepted[0][0].command is not None
+        and accepted[0][0].command.value == wanted(clip, language)
     )
-    return right, (accepted[0].position - clip.phrase_end) if right else None
+    return right, (accepted[0][0].position - clip.phrase_end + accepted[0][1]) if right else None
 
 
 def percent(part: int, whole: int) -> str:
@@ -72,12 +77,19 @@ class TimedOpinion:
         self.name = opinion.name
         self._opinion = opinion
         self.waits: list[float] = []
+        self._untaken = 0.0
 
     def transcribe(self, pcm: bytes) -> str:
         started = time.perf_counter()
         text = self._opinion.transcribe(pcm)
         self.waits.append(time.perf_counter() - started)
+        self._untaken += self.waits[-1]
         return text
+
+    def take_waits(self) -> float:
+        """The seconds waited since last asked: what the decisions of one step of audio waited for."""
+        untaken, self._untaken = self._untaken, 0.0
+        return untaken
 
 
 def decode_all(
@@ -94,12 +106,19 @@ def decode_all(
     for clip in clips:
         pcm = read_wav(folder / clip.path)
         started = time.process_time()
-        outcomes = recognize(engine, pcm, tuning, second_opinion=opinion)
+        outcomes: list[Outcome] = []
+        waited: list[float] = []
+        for step in recognize_by_step(engine, pcm, tuning, second_opinion=opinion):
+            asked = opinion.take_waits() if opinion is not None else 0.0
+            outcomes += step
+            waited += [asked] * len(step)
         cpu = time.process_time() - started
         early = [o for o in outcomes if clip.condition.startswith("talk") and o.position < learning]
         taken_early = sum(o.accepted for o in early)
-        kept = outcomes[len(early) :]
-        results.append(Result(clip, kept, cpu, len(pcm) / 2 / SAMPLE_RATE, taken_early))
+        kept = slice(len(early), None)
+        results.append(
+            Result(clip, outcomes[kept], cpu, len(pcm) / 2 / SAMPLE_RATE, taken_early, tuple(waited[kept]))
+        )
     return results
 
 
@@ -118,7 +137,7 @@ def report(engine: Engine, language: str, results: list[Result], verbose: bool) 
     confusions: Counter[tuple[str, str]] = Counter()
     for result in results:
         clip = result.clip
-        ok, latency = judged(clip, result.outcomes, language)
+        ok, latency = judged(clip, result.outcomes, language, result.waited)
         slot = 0 if clip.kind == "command" else 1
         for rows, key in ((by_condition, clip.condition), (by_condition, "overall"), (by_voice, clip.voice)):
             rows[key][slot].append(ok)
@@ -140,7 +159,7 @@ def report(engine: Engine, language: str, results: list[Result], verbose: bool) 
     if latencies:
         ordered = sorted(latencies)
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-        print(f"latency after the phrase ends: median {statistics.median(ordered):.2f} s, p95 {p95:.2f} s")
+        print(f"decision latency after the phrase ends, waits for the second opinion included: median {statistics.median(ordered):.2f} s, p95 {p95:.2f} s")
     print(f"recognizer CPU: {sum(r.cpu for r in results) / audio:.3f} of one core in real time")
     talk = [r for r in results if r.clip.condition.startswith("talk")]
     if talk and any(r.while_learning for r in results):

@@ -94,19 +94,29 @@ def recognize(
     second_opinion: SecondOpinion | None = None,
 ) -> list[Outcome]:
     """Every outcome (accepted or not) of one recording, with times as positions in the audio."""
+    return [outcome for step in recognize_by_step(engine, pcm, tuning, numbers, second_opinion) for outcome in step]
+
+
+def recognize_by_step(
+    engine: Engine,
+    pcm: bytes,
+    tuning: Tuning | None = None,
+    numbers: bool = False,
+    second_opinion: SecondOpinion | None = None,
+) -> Iterator[list[Outcome]]:
+    """The outcomes of each chunk as it is fed, so a caller can time what deciding them took."""
     recognizer = CommandRecognizer(
         engine, tuning=tuning, front_end=WebrtcNoiseSuppression(), second_opinion=second_opinion
     )
     recognizer.expect_numbers(numbers)
-    outcomes: list[Outcome] = []
     position = 0
     for chunk in chunks(pcm):
         position += len(chunk) // 2
-        outcomes += recognizer.feed(chunk, position / SAMPLE_RATE)
+        yield recognizer.feed(chunk, position / SAMPLE_RATE)
     # A recording that stops mid-word: pretend the person then fell silent.
     silence = bytes(2 * round(SAMPLE_RATE * (recognizer.tuning.hangover + CHUNK_SECONDS)))
-    outcomes += recognizer.feed(silence, (position + len(silence) // 2) / SAMPLE_RATE)
-    return outcomes + recognizer.flush()
+    yield recognizer.feed(silence, (position + len(silence) // 2) / SAMPLE_RATE)
+    yield recognizer.flush()
 
 
 def outcome_line(name: str, outcome: Outcome) -> str:
