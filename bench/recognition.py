@@ -159,7 +159,10 @@ def report(engine: Engine, language: str, results: list[Result], verbose: bool) 
     if latencies:
         ordered = sorted(latencies)
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-        print(f"decision latency after the phrase ends, waits for the second opinion included: median {statistics.median(ordered):.2f} s, p95 {p95:.2f} s")
+        print(
+            "decision latency after the phrase ends, waits for the second opinion included:"
+            f" median {statistics.median(ordered):.2f} s, p95 {p95:.2f} s"
+        )
     print(f"recognizer CPU: {sum(r.cpu for r in results) / audio:.3f} of one core in real time")
     talk = [r for r in results if r.clip.condition.startswith("talk")]
     if talk and any(r.while_learning for r in results):

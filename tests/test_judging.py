@@ -100,20 +100,6 @@ def test_a_second_opinion_is_asked_only_where_the_grammar_failed_and_the_player_
     assert judge.second_opinion("Next.", replace(ALONE, person_frames=1)).rejected is Rejection.ECHO_ONLY
 
 
-def test_a_command_taken_with_little_to_spare_is_put_to_the_second_opinion_but_not_over_the_player() -> None:
-    own_voice = OwnVoice()
-    own_voice.started("Hold the stretch.", 3.0)
-    judge = Judge("en", Tuning(confirm_below=0.75), own_voice)
-    doubtful = judge.finished(said("repeat", 0.7), ALONE)
-    assert doubtful.rejected is None and doubtful.command is Command.REPEAT  # taken if nothing better is heard
-    assert judge.asks_second_opinion(doubtful, ALONE)
-    assert not judge.asks_second_opinion(judge.finished(said("repeat", 0.8), ALONE), ALONE)
-    over_the_player = replace(ALONE, start=2.5, end=3.2)
-    assert not judge.asks_second_opinion(judge.finished(said("pause", 0.7), over_the_player), over_the_player)
-    judge.numbers = True
-    assert not judge.asks_second_opinion(judge.finished(said("four", 0.7), ALONE), ALONE)  # an answer, not a command
-
-
 def test_over_the_player_a_command_heard_clearly_with_its_echo_taken_out_is_taken() -> None:
     own_voice = OwnVoice()
     own_voice.started("Heel spur exercises. Say next to skip this introduction.", 0.2)

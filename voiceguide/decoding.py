@@ -113,9 +113,6 @@ class Tuning:
     # read as "hold on now", its "now" 0.8 s long (bench: 99% of fillers in commands are shorter).
     longest_filler: float = 0.7
     spot_threshold: float = 0.5
-    # A command read with less confidence than this is put to the second opinion where there is one; a command
-    # it names instead is taken, and its not naming one leaves the reading as it was (bench/recognition.py).
-    confirm_below: float = 0.75
     over_player_threshold: float = 0.9  # least confidence for a command that is not a barge-in over the player
     # A person answering "say ready" the moment it ends may begin while its last sound is dying away, and
     # the microphone's dating of them differs from the player's by tens of milliseconds: an utterance

@@ -151,12 +151,9 @@ class Judge:
 
     def asks_second_opinion(self, verdict: Verdict, heard: Heard) -> bool:
         """Whether a transcriber without a grammar should hear the utterance: the grammar decoder could not
-        place it, or took a command from it with little to spare (a grammar can only choose among its own
-        phrases: "quit" was read as "wait", "ready" as "repeat"), and it was not said over the player (a
-        transcript of both would name the player's words; a late echo of them is still caught by the rules
-        its reading goes through)."""
-        doubtful = verdict.rejected is None and verdict.command is not None and verdict.confidence < self.tuning.confirm_below
-        return (verdict.rejected in SECOND_OPINION_ON or doubtful) and not self._over_the_player(heard)
+        place it, and it was not said over the player (a transcript of both would name the player's words;
+        a late echo of them is still caught by the rules its reading goes through)."""
+        return verdict.rejected in SECOND_OPINION_ON and not self._over_the_player(heard)
 
     def _over_the_player(self, heard: Heard) -> bool:
         """Whether the player was audible while the utterance was said, beyond its first moment."""
