@@ -7,10 +7,13 @@ import numpy as np
 import pytest
 
 from tests.fakes import ScriptedEngine
+from tests.test_recognition import LAPTOP_ECHO, clip, player_track, speak, told
 from voiceguide.commands import Command
 from voiceguide.decoding import SAMPLE_RATE, Hypothesis, Tuning
 from voiceguide.own_voice import OwnVoice
 from voiceguide.recognition import FRAME_SECONDS, CommandRecognizer, EchoDelay, EchoGate
+
+OUTPUT_BLOCK = 192  # 12 ms, the output stream's block
 
 
 def person(gate: EchoGate, heard_db: float, played_db: float) -> bool:
@@ -185,3 +188,25 @@ def test_a_person_s_first_pause_over_the_player_is_not_taken_for_a_late_echo(see
         delay.follow(heard[frame], played[frame])
         learnt.add(delay.seconds)
     assert learnt == {0.0}
+
+
+def test_a_person_over_the_players_words_is_judged_by_their_own_frames_not_the_echo_after_them() -> None:
+    # The player says "if it hurts, say it hurts" on and on; a person says "it hurts" over it, louder than its
+    # echo. The quiet that ends their utterance is the player's echo alone: counted, it made their words look
+    # mostly echo, and the player's own (bench/barge_in.py: fewer commands over the player taken as said).
+    lines = ("If your heel hurts at any point in this exercise, just say it hurts and we stop at once",) * 2
+    played, track, said = player_track(lines, echo=LAPTOP_ECHO, voice="en-us")
+    user = speak("it hurts", "en-us+m3", 150)
+    at = int((said[0][1] + 2.0) * SAMPLE_RATE)
+    track[at : at + len(user)] += user * (10 ** (10 / 20) * np.sqrt(np.mean(track[at - 8000 : at] ** 2) / np.mean(user**2)))
+    own_voice = told(said)
+    for start in range(0, len(played), OUTPUT_BLOCK):
+        own_voice.played(start / SAMPLE_RATE, played[start : start + OUTPUT_BLOCK] / 32768, SAMPLE_RATE)
+    engine = ScriptedEngine(*[Hypothesis("it hurts", 0.95)] * 20)
+    recognizer = CommandRecognizer(engine, own_voice)
+    outcomes = []
+    for start in range(0, len(track), 1600):
+        piece = clip(track[start : start + 1600], seed=start)
+        outcomes += recognizer.feed(piece, (start + len(piece) // 2) / SAMPLE_RATE)
+    around = [o for o in outcomes if abs(o.at - at / SAMPLE_RATE - 0.5) < 1.0]
+    assert [o.command for o in around if o.accepted] == [Command.PAIN], around

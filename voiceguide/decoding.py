@@ -78,6 +78,11 @@ class EchoCanceller(Protocol):
         over the same moment, same length and format) taken out."""
         ...
 
+    def reset(self) -> None:
+        """Forget the echo path learnt: the output it is given moved against the microphone, and a filter
+        half-learnt for the old alignment learns the new one more slowly than an empty one."""
+        ...
+
 
 class SecondOpinion(Protocol):
     """A transcriber without a grammar, asked about an utterance the grammar decoder could not place."""

@@ -209,8 +209,17 @@ class EchoDelayLearnt:
     now: float
 
 
+@dataclass(frozen=True)
+class EchoAligned:
+    """How late, to the sample, the player's own voice comes back, as the echo canceller is now given it;
+    only for the --events log, where it tells from when the player's voice was taken out of what was heard."""
+
+    seconds: float
+    now: float
+
+
 # For the player's event log (and screen), not the engine.
-Notice = SpeechStarted | NotTaken | Listening | EchoDelayLearnt
+Notice = SpeechStarted | NotTaken | Listening | EchoDelayLearnt | EchoAligned
 
 
 # Effects: what the engine asks the player to do.

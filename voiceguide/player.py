@@ -26,6 +26,7 @@ from voiceguide.messages import (
     AdjustVoice,
     Cue,
     DeviceNotice,
+    EchoAligned,
     EchoDelayLearnt,
     Effect,
     Event,
@@ -86,6 +87,8 @@ class Player:
                           confidence=event.confidence, reason=event.reason, by=event.by)
             elif isinstance(event, EchoDelayLearnt):
                 self._log(event.now, "echo_delay", seconds=round(event.seconds, 2))
+            elif isinstance(event, EchoAligned):
+                self._log(event.now, "echo_aligned", seconds=round(event.seconds, 4))
             elif isinstance(event, Listening):
                 self._log(event.now, "listening", engine=event.engine)
                 self._console.line(f"Listening now, with {event.engine}.", event.now)

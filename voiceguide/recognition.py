@@ -44,6 +44,7 @@ from voiceguide.decoding import (
     SecondOpinion,
     Tuning,
 )
+from voiceguide.echo_alignment import EchoAlignment
 from voiceguide.judging import Heard, Judge, Rejection, Verdict
 from voiceguide.own_voice import CONTIGUOUS_WITHIN, OwnVoice
 
@@ -54,6 +55,9 @@ FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
 # "Step" taken for a person's "stop" when the delay was learnt 50 ms long), and the canceller is given the
 # output that much sooner (its filter can only model an echo that comes after what it is given).
 ECHO_SOONER = 2 * FRAME_SECONDS
+# Once the echo's lag is known to the sample (EchoAlignment), the canceller is given the output this much
+# sooner than its echo, for the microphone's dating jittering by a few milliseconds from chunk to chunk.
+ALIGNED_SOONER = 0.005
 # An echo learnt early must be heard this far (dB) above the room in this share of the output's loud frames.
 ECHO_ABOVE_ROOM_DB = 6.0
 ECHO_THROUGHOUT = 0.8
@@ -353,6 +357,7 @@ class CommandRecognizer:
         self.language = engine.language
         self.own_voice = own_voice or OwnVoice()
         self.tuning = tuning or Tuning()
+        self._alignment = EchoAlignment(SAMPLE_RATE, self.tuning.longest_echo_delay)
         self._judge = Judge(self.language, self.tuning, self.own_voice)
         self._pending = b""
         self._frames = 0  # frames seen since the stream began
@@ -373,6 +378,12 @@ class CommandRecognizer:
     def echo_delay(self) -> float:
         """How late the player's own voice comes back, in seconds, as learnt so far."""
         return self._echo_delay.seconds
+
+    @property
+    def echo_aligned(self) -> float | None:
+        """How late the player's own voice comes back, to the sample, as the echo canceller is given it; None
+        until the waveforms show it."""
+        return self._alignment.lag
 
     def use_second_opinion(self, opinion: SecondOpinion | None) -> None:
         """From the next utterance on, ask `opinion` about what the grammar decoder could not place."""
@@ -473,17 +484,31 @@ class CommandRecognizer:
         of the frame as heard, so every echo rule sees what the microphone did."""
         if self._canceller is None or not self._player_echoing():
             self._output_at = None
+            self._alignment.interrupted()
             return frame
-        start = self._own_time(self._frames - 1) + ECHO_SOONER
+        heard = np.frombuffer(frame, dtype=np.int16)
+        if self._alignment.follow(heard, self._clock(self._frames), self._output):
+            self._output_at = None  # the output given moves to where the echo is: the canceller starts anew
+            self._canceller.reset()
+            self._echo_taken_out.clear()
+        lag = self._alignment.lag
+        if lag is None:
+            start = self._own_time(self._frames - 1) + ECHO_SOONER
+        else:
+            start = self._clock(self._frames - 1) - lag + ALIGNED_SOONER
         if self._output_at is not None and abs(self._output_at - start) < CONTIGUOUS_WITHIN:
             start = self._output_at  # the output as one stream, not jittering with each chunk's dating
         self._output_at = start + FRAME_SECONDS
-        played = self.own_voice.output(start, FRAME_SAMPLES, SAMPLE_RATE)
+        played = self._output(start, FRAME_SAMPLES)
         pcm = np.clip(np.round(played * INT16_FULL_SCALE), -32768, 32767).astype(np.int16).tobytes()
         cancelled = self._canceller.process(frame, pcm)
         if echo_only:
             self._echo_taken_out.append((_mean_square(frame), _mean_square(cancelled)))
         return cancelled if self._canceller_removes_echo() else frame
+
+    def _output(self, start: float, count: int) -> np.ndarray:
+        """The player's output from `start` on its own dating, at the microphone's rate."""
+        return self.own_voice.output(start, count, SAMPLE_RATE)
 
     def _canceller_removes_echo(self) -> bool:
         if len(self._echo_taken_out) < ECHO_FRAMES_TO_JUDGE:
@@ -610,10 +635,12 @@ class CommandRecognizer:
         )
 
     def _person_frames(self, utterance: _Utterance) -> tuple[int, int]:
-        """Of the utterance's loud frames (in at most its last `max_speech` seconds): how many are louder
-        than the echo explains, and how many there are."""
-        count = min(len(self._voiced), self._frames - utterance.start_frame)
-        frames = list(self._voiced)[len(self._voiced) - count :]
+        """Of the utterance's loud frames up to its last speech (in at most `max_speech` seconds): how many are
+        louder than the echo explains, and how many there are. The quiet that ends it is left out: over the
+        player it is the echo alone, and counted it made a person's word over the player look mostly echo."""
+        after = min(len(self._voiced), self._frames - utterance.last_speech)
+        count = min(len(self._voiced) - after, utterance.last_speech - utterance.start_frame)
+        frames = list(self._voiced)[len(self._voiced) - after - count : len(self._voiced) - after]
         return sum(voiced is True for voiced in frames), sum(voiced is not None for voiced in frames)
 
     def _outcome(self, utterance: _Utterance, verdict: Verdict, by: str) -> Outcome:

@@ -14,8 +14,8 @@ import numpy as np
 
 from voiceguide.decoding import SAMPLE_RATE
 
-# The echo path it can learn: the learnt delay (recognition.EchoDelay) aligns the output with the
-# microphone to within a frame, a loaded server's jitter and a room's reverberation fit inside.
+# The echo path it can learn: the output is aligned with the microphone to the sample once the waveforms
+# show the echo (voiceguide.echo_alignment), to within a frame before; a room's reverberation fits inside.
 TAIL_SECONDS = 0.3
 
 
@@ -26,7 +26,13 @@ class SpeexEchoCanceller:
         from pyaec import Aec
 
         self._frame_samples = frame_samples
-        self._aec = Aec(frame_samples, round(tail_seconds * SAMPLE_RATE), SAMPLE_RATE, False)
+        self._tail = round(tail_seconds * SAMPLE_RATE)
+        self._aec = Aec(frame_samples, self._tail, SAMPLE_RATE, False)
+
+    def reset(self) -> None:
+        from pyaec import Aec
+
+        self._aec = Aec(self._frame_samples, self._tail, SAMPLE_RATE, False)
 
     def process(self, heard: bytes, played: bytes) -> bytes:
         microphone = np.frombuffer(heard, dtype=np.int16)

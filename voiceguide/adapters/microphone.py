@@ -26,6 +26,7 @@ from voiceguide.decoding import SecondOpinion
 from voiceguide.messages import (
     DeviceChange,
     DeviceNotice,
+    EchoAligned,
     EchoDelayLearnt,
     Event,
     Expect,
@@ -230,7 +231,7 @@ class MicrophoneListener:
     def _listen(self, stream: InputStream, recognizer: CommandRecognizer) -> None:
         """Recognize until closed, or until the stream dies or goes quiet (a device pulled out)."""
         last = self._clock.now()
-        echo_delay = recognizer.echo_delay
+        echo_delay, echo_aligned = recognizer.echo_delay, recognizer.echo_aligned
         while not self._stop.is_set():
             try:
                 pcm, at = self._blocks.get(timeout=0.2)
@@ -256,6 +257,10 @@ class MicrophoneListener:
             if recognizer.echo_delay != echo_delay:
                 echo_delay = recognizer.echo_delay
                 self._report(EchoDelayLearnt(echo_delay, at))
+            if recognizer.echo_aligned != echo_aligned:
+                echo_aligned = recognizer.echo_aligned
+                if echo_aligned is not None:
+                    self._report(EchoAligned(echo_aligned, at))
         recognizer.flush()  # ends the engine's utterance; half a word is not a command
         while not self._blocks.empty():
             self._blocks.get_nowait()
