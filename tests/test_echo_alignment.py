@@ -12,9 +12,11 @@ from voiceguide.recognition import FRAME_SAMPLES, SAMPLE_RATE
 PLAYED = "Sit tall on the chair, loop the towel around the ball of your foot, and draw your toes gently back."
 
 
-def _alignment_over(output: np.ndarray, microphone: np.ndarray) -> tuple[EchoAlignment, list[float]]:
-    """An alignment that heard `microphone` frame by frame while `output` played (both from time 0), and when
-    it said its lag changed."""
+def _alignment_over(
+    output: np.ndarray, microphone: np.ndarray, jitter: float = 0.0
+) -> tuple[EchoAlignment, list[float]]:
+    """An alignment that heard `microphone` frame by frame while `output` played (both from time 0), each
+    chunk of the microphone's dated up to `jitter` seconds off, and when it said its lag changed."""
     alignment = EchoAlignment(SAMPLE_RATE, longest=3.0)
 
     def played(start: float, count: int) -> np.ndarray:
@@ -23,8 +25,10 @@ def _alignment_over(output: np.ndarray, microphone: np.ndarray) -> tuple[EchoAli
         return padded[:count] / 32768.0
 
     changes = []
+    dating = np.random.default_rng(4)
     for end in range(FRAME_SAMPLES, len(microphone) + 1, FRAME_SAMPLES):
-        if alignment.follow(microphone[end - FRAME_SAMPLES : end], end / SAMPLE_RATE, played):
+        dated = end / SAMPLE_RATE + dating.uniform(-jitter, jitter)
+        if alignment.follow(microphone[end - FRAME_SAMPLES : end], dated, played):
             changes.append(end / SAMPLE_RATE)
     return alignment, changes
 
@@ -42,6 +46,16 @@ def test_the_echo_is_found_to_the_sample_within_a_second_of_the_players_sound(la
     alignment, changes = _alignment_over(output, microphone)
     assert alignment.lag is not None and abs(alignment.lag - late) <= 1 / SAMPLE_RATE
     assert len(changes) == 1 and changes[0] < late + 1.0
+
+
+def test_the_microphones_dating_jittering_by_milliseconds_does_not_move_it() -> None:
+    output = speak(PLAYED * 2)
+    shift = round(0.064 * SAMPLE_RATE)
+    microphone = _room(len(output) + shift)
+    microphone[shift:] += 0.3 * output
+    alignment, changes = _alignment_over(output, microphone, jitter=0.003)
+    assert alignment.lag is not None and abs(alignment.lag - 0.064) <= 0.003
+    assert len(changes) == 1
 
 
 def test_a_person_talking_over_the_echo_does_not_move_it() -> None:

@@ -24,7 +24,10 @@ LOUD_ENOUGH = 10 ** (-45 / 10)
 class EchoAlignment:
     """Finds the lag at which the output best explains what the microphone heard, over the last `window`
     seconds, every `every` seconds while the player is heard; a lag is taken when `agreeing` estimates in a
-    row agree within `within` seconds, each with a normalized correlation of at least `agreement`.
+    row agree within `within` seconds, each with a normalized correlation of at least `agreement`, and it
+    differs from the lag taken before by more than `moves_beyond` seconds. The microphone's dating of its
+    chunks jitters (on PulseAudio the lag found went back and forth by 3 ms), and each lag taken makes the
+    canceller start anew: within that, the output given to it stays one continuous stream.
 
     An echo alone correlates with the output at 0.9 or more, through a speaker that loses the bass and a room
     that adds as much reverberation as the direct sound, 0.7 or more; a person speaking over it brings that
@@ -32,7 +35,8 @@ class EchoAlignment:
     words again, in its voice, reached 0.58 at a lag three estimates in a row: no person comes that close."""
 
     def __init__(self, rate: int, longest: float, soonest: float = 0.1, window: float = 0.5, every: float = 0.1,
-                 agreement: float = 0.6, agreeing: int = 3, within: float = 0.002) -> None:  # fmt: skip
+                 agreement: float = 0.6, agreeing: int = 3, within: float = 0.004,
+                 moves_beyond: float = 0.01) -> None:  # fmt: skip
         """Lags from `soonest` seconds early (the output's dating running late) to `longest` seconds late."""
         self._rate = rate
         self._longest = round(longest * rate)
@@ -41,6 +45,7 @@ class EchoAlignment:
         self._every = round(every * rate)
         self._agreement = agreement
         self._within = round(within * rate)
+        self._moves_beyond = round(moves_beyond * rate)
         self._heard: deque[np.ndarray] = deque()
         self._held = 0  # samples in _heard
         self._since = 0  # samples heard since the last estimate
@@ -70,7 +75,8 @@ class EchoAlignment:
             return False
         if any(lag is None or abs(lag - found) > self._within for lag in self._recent):
             return False
-        if self._lag is not None and abs(found - self._lag) <= self._within:
+        found = int(np.median(self._recent))
+        if self._lag is not None and abs(found - self._lag) <= self._moves_beyond:
             return False
         self._lag = found
         return True
