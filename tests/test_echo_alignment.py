@@ -58,6 +58,18 @@ def test_the_microphones_dating_jittering_by_milliseconds_does_not_move_it() -> 
     assert len(changes) == 1
 
 
+def test_an_echo_that_comes_later_as_the_sound_server_gets_busy_is_followed() -> None:
+    output = speak(PLAYED * 2)
+    half = len(output) // 2
+    microphone = _room(len(output) + SAMPLE_RATE)
+    early, late = round(0.1 * SAMPLE_RATE), round(0.5 * SAMPLE_RATE)
+    microphone[early : early + half] += 0.3 * output[:half]
+    microphone[late + half : late + len(output)] += 0.3 * output[half:]
+    alignment, changes = _alignment_over(output, microphone)
+    assert alignment.lag is not None and abs(alignment.lag - 0.5) <= 1 / SAMPLE_RATE
+    assert len(changes) == 2 and changes[1] > half / SAMPLE_RATE
+
+
 def test_a_person_talking_over_the_echo_does_not_move_it() -> None:
     output = speak(PLAYED)
     shift = round(0.12 * SAMPLE_RATE)

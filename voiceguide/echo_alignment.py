@@ -35,14 +35,19 @@ class EchoAlignment:
     words again, in its voice, reached 0.58 at a lag three estimates in a row: no person comes that close."""
 
     def __init__(self, rate: int, longest: float, soonest: float = 0.1, window: float = 0.5, every: float = 0.1,
-                 agreement: float = 0.6, agreeing: int = 3, within: float = 0.004,
-                 moves_beyond: float = 0.01) -> None:  # fmt: skip
-        """Lags from `soonest` seconds early (the output's dating running late) to `longest` seconds late."""
+                 quick_for: float = 3.0, every_later: float = 1.0, agreement: float = 0.6, agreeing: int = 3,
+                 within: float = 0.004, moves_beyond: float = 0.01) -> None:  # fmt: skip
+        """Lags from `soonest` seconds early (the output's dating running late) to `longest` seconds late.
+        An estimate costs a few milliseconds: once the lag is taken, or after `quick_for` seconds of the
+        player's sound without one (headphones: no echo to find), it is made every `every_later` seconds."""
         self._rate = rate
         self._longest = round(longest * rate)
         self._soonest = round(soonest * rate)
         self._window = round(window * rate)
         self._every = round(every * rate)
+        self._every_later = round(every_later * rate)
+        self._quick_for = round(quick_for * rate)
+        self._followed = 0  # samples of the player's sound heard in all
         self._agreement = agreement
         self._within = round(within * rate)
         self._moves_beyond = round(moves_beyond * rate)
@@ -66,7 +71,9 @@ class EchoAlignment:
         while self._held - len(self._heard[0]) >= self._window:
             self._held -= len(self._heard.popleft())
         self._since += len(heard)
-        if self._held < self._window or self._since < self._every:
+        self._followed += len(heard)
+        quick = self._lag is None and self._followed <= self._quick_for
+        if self._held < self._window or self._since < (self._every if quick else self._every_later):
             return False
         self._since = 0
         self._recent.append(self._estimate(end, output))
@@ -91,7 +98,7 @@ class EchoAlignment:
         heard = np.concatenate(self._heard)[-self._window :]
         span = self._window + self._longest + self._soonest
         played = output(end - span / self._rate + self._soonest / self._rate, span)
-        size = 1 << (span + self._window - 1).bit_length()
+        size = _fast_length(span + self._window)
         products = np.fft.irfft(np.fft.rfft(played, size) * np.conj(np.fft.rfft(heard, size)), size)
         sliding = products[: span - self._window + 1]  # [k]: played[k : k + window] against heard
         squares = np.concatenate(([0.0], np.cumsum(played * played)))
@@ -104,3 +111,9 @@ class EchoAlignment:
         if scores[best] < self._agreement:
             return None
         return self._longest - best
+
+
+def _fast_length(least: int) -> int:
+    """The shortest length of at least `least` whose factors are 2s and 3s, which the FFT takes quickly (the
+    next power of two can be nearly twice as long)."""
+    return min(three << max(0, (-(-least // three) - 1).bit_length()) for three in (1, 3, 9))

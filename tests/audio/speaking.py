@@ -73,8 +73,8 @@ def audible_share(recording: Recording, start: float, end: float, threshold_db: 
 def matching_until(recording: Recording, clips: list[np.ndarray], clip_rate: int, playing_at: float) -> float:
     """Until when the recording still matches the one of `clips` that was audible just before `playing_at`.
 
-    The clip is found and lined up by cross-correlating the half second before `playing_at`; from there on,
-    each 20 ms window that still correlates with the clip's continuation is the clip still playing. This
+    The clip is found and lined up by cross-correlating the half second (or quarter) before `playing_at`; from
+    there on, each 20 ms window that still correlates with the clip's continuation is the clip still playing. This
     tells a cut instruction apart from the reply that follows it in the same voice, which levels cannot.
     Both sides are compared below 4 kHz, where resampling on the way through PulseAudio changes little.
     A loaded machine can break the sound up (an output that ran dry plays a gap, a recorder that fell
@@ -82,22 +82,26 @@ def matching_until(recording: Recording, clips: list[np.ndarray], clip_rate: int
     since the question is whether it still plays, not whether it played without a break.
     """
     heard = _band_limited(recording.samples, recording.rate, recording.rate)
-    half = recording.rate // 2
-    anchor = round((playing_at - 0.5 - recording.start) * recording.rate)
-    assert anchor >= 0, "record from at least half a second before the moment"
-    segment = heard[anchor : anchor + half]
+    at = round((playing_at - recording.start) * recording.rate)
+    assert at - recording.rate // 2 >= 0, "record from at least half a second before the moment"
+    candidates = [_band_limited(given, clip_rate, recording.rate) for given in clips]
     best, clip, offset = -1.0, np.zeros(0), 0
-    for candidate in clips:
-        resampled = _band_limited(candidate, clip_rate, recording.rate)
-        if len(resampled) < half:
-            continue
-        shift, score = _best_lag(resampled, segment)
-        if score > best:
-            best, clip, offset = score, resampled, anchor - shift  # recording index of clip start
+    # Lined up by the half second before the moment or, if a loaded machine broke that up (a gap in the sound,
+    # or the moment fell just after a sentence's clip began), by its last quarter second.
+    for length in (recording.rate // 2, recording.rate // 4):
+        segment = heard[at - length : at]
+        for candidate in candidates:
+            if len(candidate) < length:
+                continue
+            shift, score = _best_lag(candidate, segment)
+            if score > best:
+                best, clip, offset = score, candidate, at - length - shift  # recording index of clip start
+        if best >= 0.7:
+            break
     if best < 0.7:
         raise AssertionError(f"no clip was playing before {playing_at:.3f} (best match {best:.2f})")
     size = round(0.02 * recording.rate)
-    end = start = anchor + half
+    end = start = at
     loud_enough = np.sqrt(np.mean(clip**2)) / 10
     lined_up_at = -1  # the window the clip was last lined up again at: once per window
     while start + size <= min(len(heard), offset + len(clip)):
