@@ -491,11 +491,7 @@ class CommandRecognizer:
             self._output_at = None  # the output given moves to where the echo is: the canceller starts anew
             self._canceller.reset()
             self._echo_taken_out.clear()
-        lag = self._alignment.lag
-        if lag is None:
-            start = self._own_time(self._frames - 1) + ECHO_SOONER
-        else:
-            start = self._clock(self._frames - 1) - lag + ALIGNED_SOONER
+        start = self._own_time(self._frames - 1) + (ECHO_SOONER if self._alignment.lag is None else ALIGNED_SOONER)
         if self._output_at is not None and abs(self._output_at - start) < CONTIGUOUS_WITHIN:
             start = self._output_at  # the output as one stream, not jittering with each chunk's dating
         self._output_at = start + FRAME_SECONDS
@@ -542,8 +538,12 @@ class CommandRecognizer:
         return _db(self.own_voice.loudest_played(end - FRAME_SECONDS, end))
 
     def _own_time(self, frame: int) -> float:
-        """The end of `frame` on the player's dating of its own output: as late as its echo comes back."""
-        return self._clock(frame) - self._echo_delay.seconds
+        """The end of `frame` on the player's dating of its own output: as late as its echo comes back, to the
+        sample once the waveforms show it (and within a second of a sound server changing it: the level
+        envelopes took eight, while the player's onsets, heard sooner than they expected, passed for a person's
+        "please pause"), else as the envelopes tell."""
+        aligned = self._alignment.lag
+        return self._clock(frame) - (self._echo_delay.seconds if aligned is None else aligned)
 
     def _begin_utterance(self) -> None:
         frames = list(self._preroll)
