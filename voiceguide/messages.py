@@ -211,8 +211,8 @@ class EchoDelayLearnt:
 
 @dataclass(frozen=True)
 class EchoAligned:
-    """How late, to the sample, the player's own voice comes back, as the echo canceller is now given it;
-    only for the --events log, where it tells from when the player's voice was taken out of what was heard."""
+    """How late, to the sample, the player's own voice comes back, as the echo rules and the canceller now date
+    it; only for the --events log, where it tells from when the player's voice was taken out of what was heard."""
 
     seconds: float
     now: float

@@ -381,8 +381,8 @@ class CommandRecognizer:
 
     @property
     def echo_aligned(self) -> float | None:
-        """How late the player's own voice comes back, to the sample, as the echo canceller is given it; None
-        until the waveforms show it."""
+        """How late the player's own voice comes back, to the sample, as the echo rules and the canceller now
+        date it; None until the waveforms show it (EchoDelay's envelopes are used until then)."""
         return self._alignment.lag
 
     def use_second_opinion(self, opinion: SecondOpinion | None) -> None:
