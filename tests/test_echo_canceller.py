@@ -5,12 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from tests.fakes import ScriptedEngine
-from tests.test_recognition import clip, player_track, speak, told
+from tests.test_recognition import clip, played_all, player_track, speak, told
 from voiceguide.adapters.echo_canceller import SpeexEchoCanceller
 from voiceguide.own_voice import OwnVoice
 from voiceguide.recognition import ALIGNED_SOONER, ECHO_SOONER, FRAME_SAMPLES, SAMPLE_RATE, CommandRecognizer
-
-OUTPUT_BLOCK = 192  # 12 ms, the output stream's block
 
 
 def _db(samples: np.ndarray) -> float:
@@ -19,9 +17,7 @@ def _db(samples: np.ndarray) -> float:
 
 def test_a_laptops_echo_of_the_player_is_taken_out_once_the_canceller_has_learnt_it() -> None:
     output = speak("Lift both heels slowly, hold them up for a moment, and lower them again. Now the other foot.")
-    own_voice = OwnVoice(keep_blocks=4096)
-    for at in range(0, len(output), OUTPUT_BLOCK):
-        own_voice.played(at / SAMPLE_RATE, output[at : at + OUTPUT_BLOCK] / 32768, SAMPLE_RATE)
+    own_voice = played_all(OwnVoice(keep_blocks=4096), output)
     delay = int(0.08 * SAMPLE_RATE)  # the sound server and the air between speaker and microphone
     microphone = np.random.default_rng(2).normal(0.0, 26.0, len(output) + delay)
     microphone[delay:] += 0.3 * output  # a laptop: about -10 dB
@@ -66,9 +62,7 @@ def test_the_canceller_gets_the_output_of_each_moment_in_step_with_its_echo_once
     played, track, said = player_track(echo=0.3)
     delay = int(0.07 * SAMPLE_RATE)  # the echo comes back this late after the player dated its output
     track = np.concatenate([np.zeros(delay), track[:-delay]])
-    own_voice = told(said)
-    for at in range(0, len(played), OUTPUT_BLOCK):
-        own_voice.played(at / SAMPLE_RATE, played[at : at + OUTPUT_BLOCK] / 32768, SAMPLE_RATE)
+    own_voice = played_all(told(said), played)
     canceller = RecordingCanceller()
     recognizer = CommandRecognizer(ScriptedEngine(), own_voice, canceller=canceller)
     for start in range(0, len(track), 1600):  # the microphone's 0.1 s chunks

@@ -7,13 +7,11 @@ import numpy as np
 import pytest
 
 from tests.fakes import ScriptedEngine
-from tests.test_recognition import LAPTOP_ECHO, clip, player_track, speak, told
+from tests.test_recognition import LAPTOP_ECHO, clip, played_all, player_track, speak, told
 from voiceguide.commands import Command
 from voiceguide.decoding import SAMPLE_RATE, Hypothesis, Tuning
 from voiceguide.own_voice import OwnVoice
 from voiceguide.recognition import FRAME_SECONDS, CommandRecognizer, EchoDelay, EchoGate
-
-OUTPUT_BLOCK = 192  # 12 ms, the output stream's block
 
 
 def person(gate: EchoGate, heard_db: float, played_db: float) -> bool:
@@ -199,9 +197,7 @@ def test_a_person_over_the_players_words_is_judged_by_their_own_frames_not_the_e
     user = speak("it hurts", "en-us+m3", 150)
     at = int((said[0][1] + 2.0) * SAMPLE_RATE)
     track[at : at + len(user)] += user * (10 ** (10 / 20) * np.sqrt(np.mean(track[at - 8000 : at] ** 2) / np.mean(user**2)))
-    own_voice = told(said)
-    for start in range(0, len(played), OUTPUT_BLOCK):
-        own_voice.played(start / SAMPLE_RATE, played[start : start + OUTPUT_BLOCK] / 32768, SAMPLE_RATE)
+    own_voice = played_all(told(said), played)
     engine = ScriptedEngine(*[Hypothesis("it hurts", 0.95)] * 20)
     recognizer = CommandRecognizer(engine, own_voice)
     outcomes = []

@@ -206,6 +206,13 @@ def told(said: list[tuple[str, float, float]]) -> OwnVoice:
     return own_voice
 
 
+def played_all(own_voice: OwnVoice, played: np.ndarray) -> OwnVoice:
+    """`own_voice` told of every block of `played` (int16 scale, from time 0), as the output stream tells it."""
+    for at in range(0, len(played), OUTPUT_BLOCK):
+        own_voice.played(at / SAMPLE_RATE, played[at : at + OUTPUT_BLOCK] / 32768, SAMPLE_RATE)
+    return own_voice
+
+
 def test_the_players_own_sentences_are_not_obeyed(sphinx) -> None:
     played, track, said = player_track()
     assert accepted(feed_with_own_voice(sphinx, clip(track), told(said), played)) == []

@@ -23,11 +23,9 @@ class SpeexEchoCanceller:
     """One canceller per microphone stream: its filter is the echo path it has learnt so far."""
 
     def __init__(self, frame_samples: int, tail_seconds: float = TAIL_SECONDS) -> None:
-        from pyaec import Aec
-
         self._frame_samples = frame_samples
         self._tail = round(tail_seconds * SAMPLE_RATE)
-        self._aec = Aec(frame_samples, self._tail, SAMPLE_RATE, False)
+        self.reset()
 
     def reset(self) -> None:
         from pyaec import Aec
