@@ -70,9 +70,26 @@ def test_the_output_is_one_stream_at_the_rate_asked_for_though_each_block_is_dat
     assert not np.any(own.output(start + 40 * block / rate + 0.01, 160, 16_000))  # after it: silence
 
 
-def test_a_block_dated_well_away_from_the_last_ones_end_starts_anew() -> None:
+def test_blocks_dated_well_after_the_last_ones_end_start_anew_once_two_in_a_row_say_so() -> None:
     own = OwnVoice()
     own.played(1.0, np.ones(160), 16_000)
-    own.played(1.5, np.ones(160), 16_000)  # the stream ran dry in between
+    own.played(1.5, np.ones(160), 16_000)  # the stream ran dry in between ...
+    own.played(1.51, np.ones(160), 16_000)  # ... as the next block confirms
     assert not np.any(own.output(1.02, 160, 16_000))
-    assert np.all(own.output(1.5, 160, 16_000) == 1.0)
+    assert np.all(own.output(1.5, 320, 16_000) == 1.0)
+
+
+def test_one_late_callback_leaves_the_output_one_stream() -> None:
+    rate, block = 16_000, 160
+    sound = np.sin(2 * np.pi * 220.0 * np.arange(6 * block) / rate)
+    own = OwnVoice()
+    for index, late in enumerate((0.0, 0.0, 0.07, 0.0, 0.0, 0.0)):  # a loaded machine: 50-170 ms now and then
+        own.played(1.0 + index * block / rate + late, sound[index * block : (index + 1) * block], rate)
+    assert np.max(np.abs(own.output(1.0, 6 * block, rate) - sound)) < 1e-9
+
+
+def test_a_block_dated_before_the_last_ones_end_starts_anew_at_once() -> None:
+    own = OwnVoice()
+    own.played(1.5, np.ones(160), 16_000)  # the first block's dating was late
+    own.played(1.0, np.ones(160), 16_000)
+    assert np.all(own.output(1.0, 160, 16_000) == 1.0)

@@ -47,14 +47,29 @@ class OwnVoice:
         self._spoken: deque[_Spoken] = deque(maxlen=keep)
         self._blocks: deque[_Block] = deque(maxlen=keep_blocks)
         self._next_at: float | None = None  # where the last block ended
+        self._late: float | None = None  # how much later than that the last block was dated, if so
 
     def played(self, at: float, samples: np.ndarray, rate: int) -> None:
         """A block of output (float samples at `rate`, full scale 1.0, kept as given) became audible at `at`.
 
-        Called from the audio callback: a deque append, atomic under the GIL, so no lock is taken.
+        A block dated later than the one before it ended is taken to follow it all the same unless the next
+        block is as late: on a loaded machine one callback in a while comes 50-170 ms late and the next on
+        time, and dated by it the echo canceller was given the wrong stretch of output. Called from the
+        audio callback: deque appends and item assignment, atomic under the GIL, so no lock is taken.
         """
-        if self._next_at is not None and abs(at - self._next_at) < CONTIGUOUS_WITHIN:
-            at = self._next_at
+        expected, late = self._next_at, None
+        if expected is not None:
+            if abs(at - expected) < CONTIGUOUS_WITHIN:
+                at = expected
+            elif at > expected:
+                late = at - expected
+                if self._late is None or abs(late - self._late) >= CONTIGUOUS_WITHIN:
+                    at = expected  # perhaps a late callback: the next block tells
+                else:  # the stream did stop for a moment (it ran dry): the block before is dated anew too
+                    before = self._blocks[-1]
+                    self._blocks[-1] = before._replace(at=before.at + self._late)
+                    at, late = before.at + self._late + len(before.samples) / before.rate, None
+        self._late = late
         self._next_at = at + len(samples) / rate
         self._blocks.append(_Block(at, rate, samples, float(np.dot(samples, samples)) / max(len(samples), 1)))
 

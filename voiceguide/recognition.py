@@ -332,7 +332,12 @@ class Talk:
 class CommandRecognizer:
     """Turns a stream of 16 kHz mono int16 audio into command outcomes.
 
-    `feed(pcm, end_time)` takes any chunk size; `end_time` is the clock time of its last sample.
+    `feed(pcm, end_time)` takes any chunk size; `end_time` is the clock time of its last sample, or a time by
+    which it had arrived. The stream is dated by its earliest arrival: a chunk can come late (on a loaded
+    machine 60-70 ms, a few times a minute; or for good, when the server buffers more) but never early, and
+    dated by a late one the player's echo moved on the stream's clock though it stayed where it was in its
+    samples, and the canceller was given the wrong stretch of the player's output. Samples lost for good
+    do move the echo in the stream: the echo alignment finds it there.
     """
 
     def __init__(
@@ -361,7 +366,7 @@ class CommandRecognizer:
         self._judge = Judge(self.language, self.tuning, self.own_voice)
         self._pending = b""
         self._frames = 0  # frames seen since the stream began
-        self._clock_offset = 0.0  # clock time minus audio position, updated on every chunk
+        self._clock_offset = math.inf  # clock time minus audio position: the least any chunk showed
         self._floor = Floor()
         self._talk = Talk(self.tuning)
         self._recent: deque[bool] = deque(maxlen=5)
@@ -397,7 +402,8 @@ class CommandRecognizer:
         data = self._pending + pcm
         usable = len(data) - len(data) % (2 * FRAME_SAMPLES)
         self._pending = data[usable:]
-        self._clock_offset = end_time - (self._frames * FRAME_SAMPLES + (len(data) // 2)) / SAMPLE_RATE
+        arrived = end_time - (self._frames * FRAME_SAMPLES + len(data) // 2) / SAMPLE_RATE
+        self._clock_offset = min(self._clock_offset, arrived)
         outcomes: list[Outcome] = []
         for offset in range(0, usable, 2 * FRAME_SAMPLES):
             frame = data[offset : offset + 2 * FRAME_SAMPLES]
