@@ -47,6 +47,7 @@ from voiceguide.decoding import (
 from voiceguide.echo_alignment import EchoAlignment
 from voiceguide.judging import Heard, Judge, Rejection, Verdict
 from voiceguide.own_voice import CONTIGUOUS_WITHIN, OwnVoice
+from voiceguide.stream_clock import EarliestArrival
 
 FRAME_SAMPLES = 480  # 30 ms: the detector's step
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
@@ -333,11 +334,7 @@ class CommandRecognizer:
     """Turns a stream of 16 kHz mono int16 audio into command outcomes.
 
     `feed(pcm, end_time)` takes any chunk size; `end_time` is the clock time of its last sample, or a time by
-    which it had arrived. The stream is dated by its earliest arrival: a chunk can come late (on a loaded
-    machine 60-70 ms, a few times a minute; or for good, when the server buffers more) but never early, and
-    dated by a late one the player's echo moved on the stream's clock though it stayed where it was in its
-    samples, and the canceller was given the wrong stretch of the player's output. Samples lost for good
-    do move the echo in the stream: the echo alignment finds it there.
+    which it had arrived: the stream is dated by its chunks' earliest arrivals (stream_clock).
     """
 
     def __init__(
@@ -366,7 +363,8 @@ class CommandRecognizer:
         self._judge = Judge(self.language, self.tuning, self.own_voice)
         self._pending = b""
         self._frames = 0  # frames seen since the stream began
-        self._clock_offset = math.inf  # clock time minus audio position: the least any chunk showed
+        self._arrival = EarliestArrival()
+        self._clock_offset = 0.0  # clock time minus audio position, as the chunks' earliest arrivals show it
         self._floor = Floor()
         self._talk = Talk(self.tuning)
         self._recent: deque[bool] = deque(maxlen=5)
@@ -402,8 +400,7 @@ class CommandRecognizer:
         data = self._pending + pcm
         usable = len(data) - len(data) % (2 * FRAME_SAMPLES)
         self._pending = data[usable:]
-        arrived = end_time - (self._frames * FRAME_SAMPLES + len(data) // 2) / SAMPLE_RATE
-        self._clock_offset = min(self._clock_offset, arrived)
+        self._clock_offset = self._arrival.offset((self._frames * FRAME_SAMPLES + len(data) // 2) / SAMPLE_RATE, end_time)
         outcomes: list[Outcome] = []
         for offset in range(0, usable, 2 * FRAME_SAMPLES):
             frame = data[offset : offset + 2 * FRAME_SAMPLES]
