@@ -288,11 +288,14 @@ class MicrophoneFeeder:
     def attach(self, fifo: Path) -> None:
         """Write to this FIFO from now on (the pipe source made it anew after being loaded again).
 
-        Non-blocking, with the smallest pipe buffer: while nobody records the microphone PulseAudio does not
-        read the FIFO, and audio nobody captured must be lost (as with a real microphone), not queued up.
+        Non-blocking, with a small pipe buffer: while nobody records the microphone the server does not read the
+        FIFO, and audio nobody captured must be lost (as with a real microphone), not queued up. Yet no smaller
+        than 256 ms: PipeWire reads a whole graph cycle at once and fills what the pipe lacks with silence, and
+        with 128 ms a recorded sine had 5-10 ms holes about five times a second (its phrases were misheard, and
+        the player's echo could not be lined up).
         """
         fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 4096)
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 8192)
         with self._lock:
             self._fd = fd
 
