@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from tests.fakes import ScriptedEngine
@@ -58,17 +60,24 @@ def _lined_up(given: list[np.ndarray], heard: list[np.ndarray], lead: float) -> 
     return float(np.corrcoef(output[:-samples], microphone[samples:])[0, 1])
 
 
-def test_the_canceller_gets_the_output_of_each_moment_in_step_with_its_echo_once_the_waveforms_show_it() -> None:
+def _canceller_fed(late: Callable[[int], float] = lambda chunk: 0.0) -> tuple[RecordingCanceller, np.ndarray, int]:
+    """A recording canceller in a recognizer that heard the player's lines, echoing 0.07 s after the player dated
+    them, in the microphone's 0.1 s chunks, chunk `n` arriving `late(n)` seconds after its last sample; with
+    what was played and how many samples were heard."""
     played, track, said = player_track(echo=0.3)
     delay = int(0.07 * SAMPLE_RATE)  # the echo comes back this late after the player dated its output
     track = np.concatenate([np.zeros(delay), track[:-delay]])
-    own_voice = played_all(told(said), played)
     canceller = RecordingCanceller()
-    recognizer = CommandRecognizer(ScriptedEngine(), own_voice, canceller=canceller)
-    for start in range(0, len(track), 1600):  # the microphone's 0.1 s chunks
+    recognizer = CommandRecognizer(ScriptedEngine(), played_all(told(said), played), canceller=canceller)
+    for chunk, start in enumerate(range(0, len(track), 1600)):
         piece = clip(track[start : start + 1600], seed=start)
-        recognizer.feed(piece, (start + len(piece) // 2) / SAMPLE_RATE)
-    assert len(canceller.played) < len(track) // FRAME_SAMPLES  # the silence before the lines is not its
+        recognizer.feed(piece, (start + len(piece) // 2) / SAMPLE_RATE + late(chunk))
+    return canceller, played, len(track)
+
+
+def test_the_canceller_gets_the_output_of_each_moment_in_step_with_its_echo_once_the_waveforms_show_it() -> None:
+    canceller, played, heard = _canceller_fed()
+    assert len(canceller.played) < heard // FRAME_SAMPLES  # the silence before the lines is not its
     given = np.concatenate(canceller.played).astype(np.float64)
     assert np.sum(np.abs(given)) > 0.99 * np.sum(np.abs(played))  # every moment of the lines, at least once
     # Lined up once, within the player's first second: until then each frame is given a frame or two before
@@ -83,17 +92,9 @@ def test_the_canceller_gets_the_output_of_each_moment_in_step_with_its_echo_once
     assert _lined_up(*after, ALIGNED_SOONER + 0.01) < 0.5
 
 
-
 def test_chunks_that_arrive_late_leave_the_output_given_in_step_with_the_echo() -> None:
-    played, track, said = player_track(echo=0.3)
-    delay = int(0.07 * SAMPLE_RATE)
-    track = np.concatenate([np.zeros(delay), track[:-delay]])
-    canceller = RecordingCanceller()
-    recognizer = CommandRecognizer(ScriptedEngine(), played_all(told(said), played), canceller=canceller)
-    for index, start in enumerate(range(0, len(track), 1600)):
-        piece = clip(track[start : start + 1600], seed=start)
-        late = 0.07 if index % 7 == 3 else 0.0  # a loaded machine: the capture thread is not run at once
-        recognizer.feed(piece, (start + len(piece) // 2) / SAMPLE_RATE + late)
+    # A loaded machine: every seventh chunk's capture thread is not run at once.
+    canceller, _, _ = _canceller_fed(lambda chunk: 0.07 if chunk % 7 == 3 else 0.0)
     assert len(canceller.reset_at) == 1
     given, heard = canceller.played[canceller.reset_at[0] :], canceller.heard[canceller.reset_at[0] :]
     assert _lined_up(given, heard, ALIGNED_SOONER) > 0.95
